@@ -1,0 +1,78 @@
+/**
+ * What every tpod command shares: podman's global flags, the engine built from them, and
+ * one place where errors become a single line on stderr and an exit status.
+ */
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Engine } from '../src/engine.js';
+import { isTpodError } from '../src/errors.js';
+import { LOG_LEVELS, logLevelEnabled, setLogLevel, type LogLevel } from '../src/log.js';
+
+export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    root: Flags.string({ description: 'path to the root directory of the store (env TPOD_ROOT)', helpGroup: 'GLOBAL' }),
+    runroot: Flags.string({ description: 'path to the runtime state directory (env TPOD_RUNROOT)', helpGroup: 'GLOBAL' }),
+    'log-level': Flags.option({
+      options: LOG_LEVELS,
+      description: 'log messages at and above this level (env TPOD_LOG_LEVEL)',
+      helpGroup: 'GLOBAL',
+    })(),
+    runtime: Flags.string({ description: 'OCI runtime name or path: runc (default) or crun (env TPOD_RUNTIME)', helpGroup: 'GLOBAL' }),
+    'cgroup-manager': Flags.option({
+      options: ['systemd'] as const,
+      description: 'cgroup manager: systemd owns every container cgroup',
+      helpGroup: 'GLOBAL',
+    })(),
+  };
+
+  protected flags!: GlobalFlags<T>;
+  private engineInstance: Engine | undefined;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as GlobalFlags<T>;
+    const level = (this.flags['log-level'] ?? process.env.TPOD_LOG_LEVEL ?? 'warn') as LogLevel;
+    setLogLevel(LOG_LEVELS.includes(level) ? level : 'warn');
+  }
+
+  /** The engine for this invocation, built on first use so `tpod --help` stays cheap. */
+  protected get engine(): Engine {
+    this.engineInstance ??= new Engine({
+      root: this.flags.root,
+      runroot: this.flags.runroot,
+      runtime: this.flags.runtime,
+      cgroupManager: this.flags['cgroup-manager'],
+    });
+    return this.engineInstance;
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    this.engineInstance?.close();
+    await super.finally(err);
+  }
+
+  /** Typed engine errors become one line (plus an optional hint); stacks only at debug. */
+  protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    if (!isTpodError(err)) {
+      if (logLevelEnabled('debug')) process.stderr.write(`${err.stack ?? err.message}\n`);
+      // oclif's own parse errors already read as one line; keep their exit status (2).
+      if (err.constructor.name.endsWith('Error') && 'oclif' in err) return super.catch(err);
+      process.stderr.write(`Error: ${err.message}\n`);
+      this.exit(125);
+    }
+    process.stderr.write(`Error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`Try: ${err.hint}\n`);
+    if (logLevelEnabled('debug')) {
+      process.stderr.write(`${err.stack ?? ''}\n`);
+      if (err.cause instanceof Error) process.stderr.write(`caused by: ${err.cause.stack ?? err.cause.message}\n`);
+    }
+    this.exit(err.exitCode);
+  }
+}

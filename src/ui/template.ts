@@ -1,0 +1,106 @@
+/**
+ * The subset of Go's text/template that podman users write in `--format`:
+ * `{{.Field.Sub}}`, `{{json .Field}}`, `{{upper .F}}`, `{{lower .F}}`, `{{truncate .F N}}`,
+ * escapes `\t` and `\n`, and the `table` prefix (header row, tab-aligned columns).
+ * Anything else is refused with the unsupported action named, never printed verbatim.
+ */
+import { InvalidArgumentError } from '../errors.js';
+
+type Value = unknown;
+const ACTION = /\{\{\s*(.*?)\s*\}\}/g;
+
+export interface CompiledTemplate {
+  /** True when the user asked for `table ...`: print a header and align columns. */
+  table: boolean;
+  render(data: Value): string;
+  header(): string;
+}
+
+export function compileTemplate(source: string): CompiledTemplate {
+  let body = source.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  const table = /^table(\s|$)/.test(body);
+  if (table) body = body.replace(/^table\s*/, '');
+  const actions = [...body.matchAll(ACTION)].map((m) => parseAction(m[1] ?? '', source));
+  const literals = body.split(ACTION).filter((_, i) => i % 2 === 0);
+  return {
+    table,
+    render(data) {
+      let out = literals[0] ?? '';
+      actions.forEach((action, i) => {
+        out += action.evaluate(data) + (literals[i + 1] ?? '');
+      });
+      return out;
+    },
+    header() {
+      let out = literals[0] ?? '';
+      actions.forEach((action, i) => {
+        out += action.heading + (literals[i + 1] ?? '');
+      });
+      return out;
+    },
+  };
+}
+
+interface Action {
+  heading: string;
+  evaluate(data: Value): string;
+}
+
+function parseAction(text: string, source: string): Action {
+  const words = text.split(/\s+/).filter(Boolean);
+  const [first, ...rest] = words;
+  if (first?.startsWith('.')) return fieldAction(first, (v) => stringify(v));
+  const fn = FUNCTIONS[first ?? ''];
+  const field = rest[0];
+  if (!fn || !field?.startsWith('.')) {
+    throw new InvalidArgumentError(`unsupported --format action "{{${text}}}" in "${source}"`);
+  }
+  return fieldAction(field, (v) => fn(v, rest.slice(1)));
+}
+
+function fieldAction(path: string, format: (v: Value) => string): Action {
+  const keys = path.split('.').filter(Boolean);
+  return {
+    heading: headingFor(keys),
+    evaluate: (data) => format(lookup(data, keys)),
+  };
+}
+
+const FUNCTIONS: Record<string, (v: Value, args: string[]) => string> = {
+  json: (v) => JSON.stringify(v ?? null),
+  upper: (v) => stringify(v).toUpperCase(),
+  lower: (v) => stringify(v).toLowerCase(),
+  truncate: (v, args) => stringify(v).slice(0, Number(args[0] ?? Infinity)),
+};
+
+function lookup(data: Value, keys: string[]): Value {
+  let value = data;
+  for (const key of keys) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, Value>)[key];
+  }
+  return value;
+}
+
+/** Go prints a missing map key as "<no value>"; objects as their fields. */
+function stringify(v: Value): string {
+  if (v === undefined || v === null) return '<no value>';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Podman's table headings: the field name in upper case, CamelCase split by spaces. */
+function headingFor(keys: string[]): string {
+  const last = keys.at(-1) ?? '';
+  return last.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+/** Aligns tab-separated rows into columns three spaces apart, as Go's tabwriter does. */
+export function alignColumns(rows: string[]): string {
+  const cells = rows.map((row) => row.split('\t'));
+  const widths: number[] = [];
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return cells
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 2))).join(' ').trimEnd())
+    .join('\n');
+}
