@@ -20,6 +20,9 @@ export function compileTemplate(source: string): CompiledTemplate {
   let body = source.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   const table = /^table(\s|$)/.test(body);
   if (table) body = body.replace(/^table\s*/, '');
+  if (body.replace(ACTION, '').includes('{{')) {
+    throw new InvalidArgumentError(`unclosed action in --format template "${source}"`);
+  }
   const actions = [...body.matchAll(ACTION)].map((m) => parseAction(m[1] ?? '', source));
   const literals = body.split(ACTION).filter((_, i) => i % 2 === 0);
   return {
@@ -77,9 +80,20 @@ function lookup(data: Value, keys: string[]): Value {
   let value = data;
   for (const key of keys) {
     if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, Value>)[key];
+    value = field(value as Record<string, Value>, key);
   }
   return value;
+}
+
+/**
+ * Podman's templates name Go struct fields (`.Host.Kernel`) while its JSON keys are often
+ * lower case (`host.kernel`): an exact key wins, else a case-insensitive match.
+ */
+function field(object: Record<string, Value>, key: string): Value {
+  if (key in object) return object[key];
+  const lower = key.toLowerCase();
+  const match = Object.keys(object).find((k) => k.toLowerCase() === lower);
+  return match === undefined ? undefined : object[match];
 }
 
 /** Go prints a missing map key as "<no value>"; objects as their fields. */
@@ -95,12 +109,13 @@ function headingFor(keys: string[]): string {
   return last.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
 }
 
-/** Aligns tab-separated rows into columns three spaces apart, as Go's tabwriter does. */
-export function alignColumns(rows: string[]): string {
+/**
+ * Aligns tab-separated rows into columns as podman's tabwriter does (minimum cell width
+ * 12, padding 2), so scripts that cut podman's columns cut ours the same way.
+ */
+export function alignColumns(rows: string[], minWidth = 12, padding = 2): string {
   const cells = rows.map((row) => row.split('\t'));
   const widths: number[] = [];
-  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return cells
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 2))).join(' ').trimEnd())
-    .join('\n');
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? minWidth, cell.length + padding)));
+  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('').trimEnd()).join('\n');
 }

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Installs what tpod and its tests need on Debian 12, then builds. Idempotent and quick
+# when nothing is missing: every step checks before it acts, so `npm test` can run it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Runtime: runc/crun (OCI runtimes), conmon (monitor), catatonit (--init), uidmap +
+# fuse-overlayfs + slirp4netns (rootless), systemd + dbus (scopes), attr (overlay xattrs).
+# Tests and benchmarks: docker-registry, skopeo/umoci/buildah (independent image tools),
+# busybox-static (fixture images), podman (the peer), apache2-utils (htpasswd).
+PACKAGES=(
+  runc crun conmon catatonit uidmap fuse-overlayfs slirp4netns attr util-linux
+  systemd systemd-container dbus dbus-user-session
+  docker-registry skopeo umoci buildah podman busybox-static apache2-utils
+  python3 make g++
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages (run as root to install): ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm deps: reinstall only when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (better-sqlite3 builds from source: ~2 min)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+npm run --silent build

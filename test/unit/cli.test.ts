@@ -1,0 +1,54 @@
+// The CLI's contract with users: help lists commands, errors are one line with a
+// non-zero exit and no stack trace, and info works (as a report) without systemd.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { runTpod, tempStore } from '../helpers/tpod.js';
+
+describe('tpod CLI', () => {
+  const store = tempStore();
+  after(() => store.remove());
+
+  it('--help lists the commands', async () => {
+    const result = await runTpod(['--help']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^ {2}info\s+Display tpod related system information/m);
+    assert.match(result.stdout, /^ {2}version\s+Display the tpod version information/m);
+  });
+
+  it('version --format json parses and names the package version', async () => {
+    const result = await runTpod(['version', '--format', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(JSON.parse(result.stdout).Client.Version, /^\d+\.\d+\.\d+/);
+  });
+
+  it('a bad global flag value is one line on stderr and exit 125', async () => {
+    const result = await runTpod(['info', '--root', 'relative/path']);
+    assert.equal(result.code, 125);
+    assert.equal(result.stderr, 'Error: --root must be an absolute path: "relative/path"\n');
+    assert.equal(result.stdout, '');
+  });
+
+  it('--log-level debug adds the stack trace', async () => {
+    const result = await runTpod(['info', '--root', 'relative/path', '--log-level', 'debug']);
+    assert.equal(result.code, 125);
+    assert.match(result.stderr, /^Error: --root must be an absolute path/);
+    assert.match(result.stderr, /\n\s+at /);
+  });
+
+  it('an unsupported --format template is refused', async () => {
+    const result = await runTpod(['info', '--format', '{{range .Host}}'], { store });
+    assert.equal(result.code, 125);
+    assert.equal(result.stderr, 'Error: unsupported --format action "{{range .Host}}" in "{{range .Host}}"\n');
+  });
+
+  it('info --format json reports systemd as this host has it', async () => {
+    // Here PID 1 is not systemd unless /run/systemd/system exists (sd_booted(3)'s test).
+    const booted = existsSync('/run/systemd/system');
+    const result = await runTpod(['info', '--format', 'json'], { store });
+    assert.equal(result.code, 0, result.stderr);
+    const systemd = JSON.parse(result.stdout).host.systemd;
+    assert.equal(systemd.reachable, booted);
+    if (!booted) assert.match(systemd.error, /^systemd not reachable at unix:path=\S+: /);
+  });
+});
