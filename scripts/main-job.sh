@@ -1,0 +1,23 @@
+#!/bin/bash
+# The README's first command: install what is missing, build, and run tpod's main job
+# inside a real systemd. On machines whose PID 1 is not systemd (CI VMs, containers) it
+# boots the project's systemd sandbox for the duration and stops it afterwards; on a
+# systemd host it runs directly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+inside=()
+started_sandbox=
+if [ "$(cat /proc/1/comm)" != systemd ]; then
+  export SANDBOX_NAME=${SANDBOX_NAME:-tpod-main-job}
+  if ! bash test/harness/sandbox.sh status >/dev/null 2>&1; then
+    bash test/harness/sandbox.sh start >/dev/null
+    started_sandbox=1
+  fi
+  inside=(bash test/harness/sandbox.sh exec)
+fi
+stop_sandbox() { [ -z "$started_sandbox" ] || bash test/harness/sandbox.sh stop; }
+trap stop_sandbox EXIT
+
+"${inside[@]}" bin/tpod info --format '{{.Host.Systemd.Bus}} bus: systemd {{.Host.Systemd.Version}} reachable={{.Host.Systemd.Reachable}}; runtime: {{.Host.OciRuntime.Version}}; store: {{.Store.GraphRoot}}'
