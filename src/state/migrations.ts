@@ -22,6 +22,52 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO store (id, created_at) VALUES (1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
     `,
   },
+  {
+    version: 2,
+    description: 'images and their layers',
+    // layers: one row per unpacked layer, keyed by chain ID (OCI config.md "Layer ChainID")
+    // so images sharing a base share its directories. A row exists only once the layer's
+    // directory was renamed into place complete; a directory without a row is garbage.
+    // images.id is the config digest's hex, as podman's image IDs.
+    sql: `
+      CREATE TABLE layers (
+        chain_id    TEXT PRIMARY KEY,
+        parent      TEXT REFERENCES layers(chain_id),
+        diff_id     TEXT NOT NULL,
+        blob_digest TEXT,
+        size        INTEGER NOT NULL CHECK (size >= 0),
+        created_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE images (
+        id              TEXT PRIMARY KEY CHECK (length(id) = 64),
+        manifest_digest TEXT NOT NULL,
+        manifest_type   TEXT NOT NULL,
+        config_digest   TEXT NOT NULL,
+        config          TEXT NOT NULL,
+        size            INTEGER NOT NULL CHECK (size >= 0),
+        created         TEXT,
+        pulled_at       TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE image_layers (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL CHECK (position >= 0),
+        chain_id TEXT NOT NULL REFERENCES layers(chain_id),
+        PRIMARY KEY (image_id, position)
+      ) STRICT;
+      CREATE INDEX image_layers_by_chain ON image_layers(chain_id);
+      CREATE TABLE image_names (
+        name     TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        added_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX image_names_by_image ON image_names(image_id);
+      CREATE TABLE image_digests (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        repo_digest TEXT NOT NULL,
+        PRIMARY KEY (image_id, repo_digest)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
