@@ -8,6 +8,7 @@ import { isTpodError } from '../src/errors.js';
 import { LOG_LEVELS, logLevelEnabled, setLogLevel, type LogLevel } from '../src/log.js';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
@@ -27,17 +28,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   };
 
   protected flags!: GlobalFlags<T>;
+  protected args!: CommandArgs<T>;
+  /** Positional arguments as given, for commands taking a variable number (rm a b c). */
+  protected positionals!: string[];
   private engineInstance: Engine | undefined;
 
   override async init(): Promise<void> {
     await super.init();
-    const { flags } = await this.parse({
+    const { flags, args, argv } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       args: this.ctor.args,
       strict: this.ctor.strict,
     });
     this.flags = flags as GlobalFlags<T>;
+    this.args = args as CommandArgs<T>;
+    this.positionals = argv as string[];
     const level = (this.flags['log-level'] ?? process.env.TPOD_LOG_LEVEL ?? 'warn') as LogLevel;
     setLogLevel(LOG_LEVELS.includes(level) ? level : 'warn');
   }

@@ -6,6 +6,9 @@
 import { resolveStorePaths, type StorePaths } from './paths.js';
 import { InvalidArgumentError } from './errors.js';
 import { openStateDatabase, type StateDatabase } from './state/database.js';
+import { ContentStore } from './content/index.js';
+import { ImageStore } from './images/store.js';
+import { join } from 'node:path';
 
 export type CgroupManager = 'systemd';
 
@@ -36,6 +39,24 @@ export class Engine {
   get state(): StateDatabase {
     this.stateDb ??= openStateDatabase(this.paths.root);
     return this.stateDb;
+  }
+
+  get images(): ImageStore {
+    return new ImageStore(this.state);
+  }
+
+  /** Blobs as pulled (compressed layers, configs, manifests): kept for save and push. */
+  get content(): ContentStore {
+    return new ContentStore(join(this.paths.root, 'content'));
+  }
+
+  /** Where unpacked layers live, one directory per chain ID. */
+  get layersDir(): string {
+    return join(this.paths.root, 'layers');
+  }
+
+  layerDir(chainId: string): string {
+    return join(this.layersDir, chainId.slice(chainId.indexOf(':') + 1));
   }
 
   close(): void {

@@ -4,12 +4,13 @@
  */
 import { alignColumns, compileTemplate } from './template.js';
 
-export function renderFormatted(items: unknown[], format: string): string {
+/** `headings` renames columns by field, as podman's "IMAGE ID" for `{{.ID}}` in images. */
+export function renderFormatted(items: unknown[], format: string, headings?: Record<string, string>): string {
   if (format === 'json') return JSON.stringify(items, null, 4);
   const template = compileTemplate(format);
   const rows = items.map((item) => template.render(item));
   if (!template.table) return rows.join('\n');
-  return alignColumns([template.header(), ...rows]);
+  return alignColumns([template.header(headings), ...rows]);
 }
 
 /** A single object (info, inspect of one): JSON is the object itself, not an array. */

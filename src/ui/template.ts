@@ -13,7 +13,7 @@ export interface CompiledTemplate {
   /** True when the user asked for `table ...`: print a header and align columns. */
   table: boolean;
   render(data: Value): string;
-  header(): string;
+  header(headings?: Record<string, string>): string;
 }
 
 export function compileTemplate(source: string): CompiledTemplate {
@@ -34,10 +34,10 @@ export function compileTemplate(source: string): CompiledTemplate {
       });
       return out;
     },
-    header() {
+    header(headings = {}) {
       let out = literals[0] ?? '';
       actions.forEach((action, i) => {
-        out += action.heading + (literals[i + 1] ?? '');
+        out += (headings[action.field] ?? action.heading) + (literals[i + 1] ?? '');
       });
       return out;
     },
@@ -45,6 +45,8 @@ export function compileTemplate(source: string): CompiledTemplate {
 }
 
 interface Action {
+  /** The last field name (`ID` in `{{.ID}}`): commands rename headings by it. */
+  field: string;
   heading: string;
   evaluate(data: Value): string;
 }
@@ -64,6 +66,7 @@ function parseAction(text: string, source: string): Action {
 function fieldAction(path: string, format: (v: Value) => string): Action {
   const keys = path.split('.').filter(Boolean);
   return {
+    field: keys.at(-1) ?? '',
     heading: headingFor(keys),
     evaluate: (data) => format(lookup(data, keys)),
   };

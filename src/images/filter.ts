@@ -1,0 +1,41 @@
+/** `tpod images --filter`: podman's reference=, dangling=, id=, label= filters. */
+import { InvalidArgumentError } from '../errors.js';
+import type { ImageSummaryRow } from './report.js';
+
+type Predicate = (row: ImageSummaryRow) => boolean;
+
+export function filterImageRows(rows: ImageSummaryRow[], filters: string[]): ImageSummaryRow[] {
+  const predicates = filters.map(parseFilter);
+  return rows.filter((row) => predicates.every((matches) => matches(row)));
+}
+
+function parseFilter(filter: string): Predicate {
+  const eq = filter.indexOf('=');
+  const key = eq < 0 ? filter : filter.slice(0, eq);
+  const value = eq < 0 ? '' : filter.slice(eq + 1);
+  switch (key) {
+    case 'reference':
+      return referenceMatcher(value);
+    case 'dangling':
+      if (value !== 'true' && value !== 'false') throw new InvalidArgumentError(`invalid filter "${filter}": dangling must be true or false`);
+      return (row) => row.Dangling === (value === 'true');
+    case 'id':
+      return (row) => row.Id.startsWith(value);
+    case 'label': {
+      const [name, wanted] = value.split('=');
+      return (row) => name !== undefined && name in row.Labels && (wanted === undefined || row.Labels[name] === wanted);
+    }
+    default:
+      throw new InvalidArgumentError(`invalid filter "${filter}": unknown filter key "${key}"`);
+  }
+}
+
+/** A glob over `repository[:tag]`, matched against the full name or its last path parts. */
+function referenceMatcher(pattern: string): Predicate {
+  const withTag = pattern.includes(':') && pattern.lastIndexOf(':') > pattern.lastIndexOf('/');
+  const regex = new RegExp(`(^|/)${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
+  return (row) => {
+    const name = withTag ? `${row.Repository}:${row.Tag}` : row.Repository;
+    return regex.test(name);
+  };
+}

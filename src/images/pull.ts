@@ -1,0 +1,227 @@
+/**
+ * Pulling an image into the store:
+ *
+ *   reference → sources (short-name search, mirrors) → manifest (index → platform)
+ *   → config blob → per layer, in parallel: blob into the content store (sha256 checked
+ *   while streaming) → unpack into layers/<chain-id> (diffID checked) → one transaction
+ *   recording layers, image and names.
+ *
+ * Every file step lands by atomic rename and the record comes last, so a pull killed at
+ * any instant leaves nothing visible half-written: the next pull reuses whatever blobs
+ * and layers completed and redoes the rest.
+ */
+import { CorruptError, InvalidArgumentError, NotFoundError, TpodError, UnavailableError } from '../errors.js';
+import type { Engine } from '../engine.js';
+import { isImageIndex } from '../oci/manifest.js';
+import { choosePlatform, type PlatformChoice } from '../oci/platform.js';
+import type { Descriptor, ImageConfig, ImageManifest } from '../oci/types.js';
+import { parseReference, type ImageReference } from '../reference/reference.js';
+import { loadRegistriesConfig, resolvePullSources, searchRegistries } from '../registries/config.js';
+import { RegistryClient, type Credentials } from '../registry/index.js';
+import { unpackLayer } from '../layers/index.js';
+import { chainIds } from './chain-id.js';
+import { OciLayoutSource, RegistrySource, type ImageSource, type SourceManifest } from './source.js';
+import type { ImageRecord, LayerRecord } from './store.js';
+import { log } from '../log.js';
+
+const CONFIG_SIZE_LIMIT = 8 * 1024 * 1024;
+const PARALLEL_LAYERS = 4;
+
+export interface PullProgress {
+  trying?(name: string): void;
+  blob?(descriptor: Descriptor, state: 'exists' | 'copying' | 'done', bytes?: number): void;
+  config?(digest: string): void;
+  writing?(): void;
+}
+
+export interface PullOptions {
+  platform?: PlatformChoice;
+  /** false: plain http and no certificate checks (podman's --tls-verify=false). */
+  tlsVerify?: boolean;
+  certDir?: string;
+  credentials?: Credentials;
+  registriesConf?: string;
+  progress?: PullProgress;
+}
+
+/** A source of an image and the names it will be recorded under. */
+interface PullCandidate {
+  open(): ImageSource;
+  ref: string;
+  /** The user-facing name the image gets (`docker.io/library/busybox:latest`), if any. */
+  name: string | undefined;
+  repository: string;
+}
+
+export async function pullImage(engine: Engine, input: string, options: PullOptions = {}): Promise<ImageRecord> {
+  const candidates = pullCandidates(engine, input, options);
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    options.progress?.trying?.(candidate.name ?? input);
+    const source = candidate.open();
+    try {
+      return await pullFrom(engine, source, candidate, options);
+    } catch (err) {
+      // Only "not there" and "cannot reach" move on to the next source; a corrupt or
+      // refused image is an answer, not an absence.
+      if (!(err instanceof NotFoundError || err instanceof UnavailableError) || candidates.length === 1) throw err;
+      failures.push(`${source.name}: ${(err as Error).message}`);
+      log.debug(`pull from ${source.name} failed: ${(err as Error).message}`);
+    } finally {
+      await source.close();
+    }
+  }
+  throw new NotFoundError(`unable to pull ${input}: ${failures.join('; ')}`);
+}
+
+/** Podman's transports: `oci:DIR[:TAG]`, `docker://REF`, or a plain reference. */
+function pullCandidates(engine: Engine, input: string, options: PullOptions): PullCandidate[] {
+  if (input.startsWith('oci:')) {
+    const [dir, tag = ''] = splitLayoutReference(input.slice('oci:'.length));
+    const name = tag ? parseReference(tag.includes('/') ? tag : `localhost/${tag}`).nameWithTag : undefined;
+    return [{ open: () => new OciLayoutSource(dir), ref: tag, name, repository: name ? name.replace(/:[^:/]+$/, '') : dir }];
+  }
+  const ref = parseReference(input.startsWith('docker://') ? input.slice('docker://'.length) : input);
+  const config = loadRegistriesConfig({ path: options.registriesConf, rootless: engine.paths.rootless });
+  const qualified = ref.shortName ? searchRegistries(config).map((registry) => ref.withRegistry(registry)) : [ref];
+  if (qualified.length === 0) {
+    throw new InvalidArgumentError(`short-name "${input}" did not resolve to an alias and no unqualified-search registries are defined`);
+  }
+  return qualified.flatMap((wanted) =>
+    resolvePullSources(wanted, config).map((source) => ({
+      open: () => registrySource(source.reference, source.insecure, options),
+      ref: source.reference.manifestReference,
+      name: wanted.nameWithTag,
+      repository: wanted.name,
+    })),
+  );
+}
+
+function splitLayoutReference(rest: string): [string, string] {
+  const colon = rest.lastIndexOf(':');
+  return colon > 0 ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, ''];
+}
+
+function registrySource(ref: ImageReference, insecure: boolean, options: PullOptions): ImageSource {
+  const client = new RegistryClient({
+    host: ref.registry,
+    insecure: insecure || options.tlsVerify === false,
+    ...(options.tlsVerify !== undefined ? { tlsVerify: options.tlsVerify } : {}),
+    ...(options.certDir ? { certDir: options.certDir } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  return new RegistrySource(client, ref.repository);
+}
+
+async function pullFrom(engine: Engine, source: ImageSource, candidate: PullCandidate, options: PullOptions): Promise<ImageRecord> {
+  const top = await source.getManifest(candidate.ref);
+  const chosen = await resolvePlatform(source, top, options.platform);
+  const manifest = chosen.manifest as ImageManifest;
+  const config = await fetchConfig(engine, source, manifest.config, options);
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new CorruptError(`image ${source.name}: config lists ${diffIds.length} diff_ids for ${manifest.layers.length} layers`);
+  }
+  const layers = await fetchLayers(engine, source, manifest.layers, diffIds, options.progress);
+  options.progress?.writing?.();
+  return engine.images.commit({
+    manifestDigest: chosen.digest,
+    manifestType: chosen.mediaType,
+    configDigest: manifest.config.digest,
+    config,
+    layers,
+    names: candidate.name ? [candidate.name] : [],
+    // RepoDigests name the digest of what the user asked for (the index, if there was one).
+    repoDigests: candidate.name || candidate.repository.includes('/') ? [`${candidate.repository}@${top.digest}`] : [],
+  });
+}
+
+async function resolvePlatform(source: ImageSource, top: SourceManifest, platform: PlatformChoice | undefined): Promise<SourceManifest> {
+  if (!isImageIndex(top.manifest)) return top;
+  const descriptor = choosePlatform(top.manifest, platform ?? {});
+  const chosen = await source.getManifest(descriptor.digest);
+  if (isImageIndex(chosen.manifest)) throw new InvalidArgumentError(`image index ${descriptor.digest} in ${source.name} points to another index`);
+  return chosen;
+}
+
+async function fetchConfig(engine: Engine, source: ImageSource, descriptor: Descriptor, options: PullOptions): Promise<ImageConfig> {
+  const content = engine.content;
+  if (!(await content.has(descriptor.digest))) {
+    await content.write({ digest: descriptor.digest, size: descriptor.size }, await source.getBlob(descriptor));
+  }
+  options.progress?.config?.(descriptor.digest);
+  const config = (await content.readJson(descriptor.digest, CONFIG_SIZE_LIMIT)) as ImageConfig;
+  if (!config || typeof config !== 'object' || !config.rootfs || !Array.isArray(config.rootfs.diff_ids)) {
+    throw new CorruptError(`image config ${descriptor.digest} from ${source.name} has no rootfs.diff_ids`);
+  }
+  return config;
+}
+
+async function fetchLayers(
+  engine: Engine,
+  source: ImageSource,
+  descriptors: Descriptor[],
+  diffIds: string[],
+  progress: PullProgress | undefined,
+): Promise<LayerRecord[]> {
+  const chain = chainIds(diffIds);
+  const known = engine.images.knownLayers();
+  const records: LayerRecord[] = descriptors.map((descriptor, i) => ({
+    chainId: chain[i]!,
+    parent: chain[i - 1],
+    diffId: diffIds[i]!,
+    blobDigest: descriptor.digest,
+    size: 0,
+  }));
+  await forEachLimited(records, PARALLEL_LAYERS, async (record, i) => {
+    const descriptor = descriptors[i]!;
+    const existing = known.has(record.chainId) ? engine.images.layer(record.chainId) : undefined;
+    if (existing && (await exists(engine.layerDir(record.chainId)))) {
+      record.size = existing.size;
+      progress?.blob?.(descriptor, 'exists');
+      return;
+    }
+    record.size = await fetchLayer(engine, source, descriptor, record, progress);
+  });
+  return records;
+}
+
+async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descriptor, record: LayerRecord, progress?: PullProgress): Promise<number> {
+  const content = engine.content;
+  if (!(await content.has(descriptor.digest))) {
+    progress?.blob?.(descriptor, 'copying', 0);
+    await content.write({ digest: descriptor.digest, size: descriptor.size }, await source.getBlob(descriptor));
+  }
+  const target = engine.layerDir(record.chainId);
+  try {
+    const result = await unpackLayer(await content.readStream(descriptor.digest), target, {
+      expected: { digest: descriptor.digest, diffId: record.diffId },
+    });
+    progress?.blob?.(descriptor, 'done', descriptor.size);
+    return result.uncompressedSize;
+  } catch (err) {
+    // Another tpod unpacked the same layer meanwhile: its directory is complete (renamed
+    // into place only when verified), so it serves this image too.
+    if (err instanceof TpodError && err.kind === 'already-exists') return (await content.info(descriptor.digest)).size;
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  const { access } = await import('node:fs/promises');
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index]!, index);
+    }
+  });
+  await Promise.all(workers);
+}
