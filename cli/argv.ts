@@ -32,3 +32,42 @@ function longestCommandId(words: readonly string[], commandIds: ReadonlySet<stri
   }
   return best;
 }
+
+/** Commands whose arguments after the image are the container's command (podman's rule). */
+export const COMMANDS_WITH_CONTAINER_ARGS = new Set(['run', 'create', 'container:run', 'container:create', 'exec', 'container:exec']);
+
+export interface FlagShape {
+  /** "option" flags take a value; "boolean" ones do not. */
+  type: 'option' | 'boolean';
+  char?: string;
+}
+
+/**
+ * `tpod run IMAGE sh -c x`: podman stops reading its own flags at the image, so `-c`
+ * belongs to sh. oclif would read it as a flag; a `--` after the image tells it not to.
+ * `flags` is the command's flag table from the manifest (name → shape).
+ */
+export function endFlagsAfterFirstArgument(args: readonly string[], flags: Record<string, FlagShape>): string[] {
+  const byChar = new Map(Object.values(flags).filter((f) => f.char).map((f) => [f.char!, f]));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...args];
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).split('=')[0]!;
+      if (!arg.includes('=') && flags[name]?.type === 'option') i++;
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) {
+      // Bundled short flags (-it, -dit, -eKEY=V): the first value flag takes the rest or the next word.
+      for (let c = 1; c < arg.length; c++) {
+        if (byChar.get(arg[c]!)?.type === 'option') {
+          if (c === arg.length - 1) i++;
+          break;
+        }
+      }
+      continue;
+    }
+    return [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
+  }
+  return [...args];
+}

@@ -9,6 +9,12 @@ import { openStateDatabase, type StateDatabase } from './state/database.js';
 import { ContentStore } from './content/index.js';
 import { ImageStore } from './images/store.js';
 import { join } from 'node:path';
+import { ContainerStore } from './containers/store.js';
+import { containerPaths, type ContainerPaths } from './containers/layout.js';
+import { chooseSnapshotDriver, type SnapshotDriver } from './snapshots/index.js';
+import { locateRuntime } from './runtime/locate.js';
+import { OciRuntimeCli } from './runtime/oci-runtime.js';
+import { SystemdManager } from './systemd/manager.js';
 
 export type CgroupManager = 'systemd';
 
@@ -25,6 +31,7 @@ export class Engine {
   readonly runtimeName: string;
   readonly cgroupManager: CgroupManager;
   private stateDb: StateDatabase | undefined;
+  private systemdManager: Promise<SystemdManager> | undefined;
 
   constructor(options: EngineOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.paths = resolveStorePaths(options, env);
@@ -59,8 +66,33 @@ export class Engine {
     return join(this.layersDir, chainId.slice(chainId.indexOf(':') + 1));
   }
 
+  get containers(): ContainerStore {
+    return new ContainerStore(this.state);
+  }
+
+  containerPaths(id: string): ContainerPaths {
+    return containerPaths(this.paths.root, this.paths.runroot, id);
+  }
+
+  snapshots(driver?: string): SnapshotDriver {
+    return chooseSnapshotDriver(driver, { root: this.paths.root });
+  }
+
+  /** The OCI runtime by name (a container keeps the one it was created with). */
+  runtime(name: string = this.runtimeName): OciRuntimeCli {
+    return new OciRuntimeCli(locateRuntime(name), this.paths.runroot);
+  }
+
+  /** The systemd manager for this user, connected once per command. */
+  systemd(): Promise<SystemdManager> {
+    this.systemdManager ??= SystemdManager.forUser(this.paths.rootless);
+    return this.systemdManager;
+  }
+
   close(): void {
     this.stateDb?.close();
     this.stateDb = undefined;
+    void this.systemdManager?.then((manager) => manager.close()).catch(() => undefined);
+    this.systemdManager = undefined;
   }
 }

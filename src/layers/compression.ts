@@ -39,9 +39,9 @@ export interface LayerTaps {
 }
 
 /**
- * Yields the uncompressed tar of `blob`, feeding both digesters of `taps`. Every byte of the blob is
- * read, including any after the gzip stream, so the blob digest is always the whole
- * blob's. `what` names the layer in errors.
+ * Yields the uncompressed tar of `blob`, feeding both digesters of `taps`. Every byte of
+ * the blob is read, including any after the gzip stream, so the blob digest is always the
+ * whole blob's. `what` names the layer in errors.
  */
 export async function* decompressLayer(
   blob: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -53,6 +53,7 @@ export async function* decompressLayer(
   const compression = detectCompression(head);
   taps.compression = compression;
   if (compression === 'zstd') {
+    await input.return?.(); // close the source (a file, a download) now, not at GC
     throw new InvalidArgumentError(`${what}: zstd-compressed layers are not supported`, {
       hint: 'use an image whose layers are gzip-compressed or uncompressed',
     });

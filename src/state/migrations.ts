@@ -68,6 +68,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'containers',
+    // What docker keeps in config.v2.json + hostconfig.json: the create request (JSON, as
+    // given, so inspect and generate systemd can replay it) and the lifecycle state.
+    // image_id has no ON DELETE: an image in use cannot vanish under a container.
+    sql: `
+      CREATE TABLE containers (
+        id          TEXT PRIMARY KEY CHECK (length(id) = 64),
+        name        TEXT NOT NULL UNIQUE,
+        image_id    TEXT NOT NULL REFERENCES images(id),
+        image_name  TEXT NOT NULL,
+        config      TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('created', 'running', 'paused', 'exited', 'removing')),
+        monitor     TEXT CHECK (monitor IN ('conmon', 'foreground')),
+        pid         INTEGER,
+        monitor_pid INTEGER,
+        exit_code   INTEGER,
+        oom_killed  INTEGER NOT NULL DEFAULT 0 CHECK (oom_killed IN (0, 1)),
+        created_at  TEXT NOT NULL,
+        started_at  TEXT,
+        finished_at TEXT
+      ) STRICT;
+      CREATE INDEX containers_by_image ON containers(image_id);
+      CREATE INDEX containers_by_state ON containers(state);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

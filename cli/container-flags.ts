@@ -1,0 +1,160 @@
+/**
+ * The flags of `tpod create` and `tpod run` (podman's names and defaults), and their
+ * translation into a create request for the engine.
+ */
+import { Flags } from '@oclif/core';
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from '../src/errors.js';
+import type { ContainerConfig, LogDriver } from '../src/containers/config.js';
+import type { CreateRequest, PullPolicy } from '../src/containers/create.js';
+import { parseBytes, parseCpus } from '../src/containers/units.js';
+import { locateRuntime } from '../src/runtime/locate.js';
+import {
+  defaultSpecOptions,
+  parseEntrypoint,
+  parseEnvFile,
+  parseEnvFlags,
+  parseSecurityOpts,
+  parseTmpfsFlag,
+  parseUlimit,
+  parseVolumeFlag,
+  type BindMountRequest,
+  type NetworkMode,
+  type ResourceRequest,
+} from '../src/spec/index.js';
+import { pullFlags, pullOptionsFromFlags, type PullFlagValues } from './pull-flags.js';
+
+const CATATONIT = '/usr/bin/catatonit';
+
+export const containerFlags = {
+  ...pullFlags,
+  name: Flags.string({ description: 'assign a name to the container' }),
+  replace: Flags.boolean({ description: 'replace an existing container of the same name' }),
+  pull: Flags.option({ options: ['always', 'missing', 'never', 'newer'] as const, default: 'missing', description: 'pull policy' })(),
+  env: Flags.string({ char: 'e', multiple: true, description: 'set an environment variable KEY=VALUE (KEY alone: from tpod\'s environment)' }),
+  'env-file': Flags.string({ multiple: true, description: 'read environment variables from a file' }),
+  entrypoint: Flags.string({ description: 'override the image\'s entrypoint (a string or a JSON array)' }),
+  workdir: Flags.string({ char: 'w', description: 'working directory inside the container' }),
+  user: Flags.string({ char: 'u', description: 'user[:group] to run as, names or IDs' }),
+  hostname: Flags.string({ char: 'h', description: 'container host name' }),
+  interactive: Flags.boolean({ char: 'i', description: 'keep stdin open' }),
+  tty: Flags.boolean({ char: 't', description: 'allocate a pseudo-terminal' }),
+  rm: Flags.boolean({ description: 'remove the container when it exits' }),
+  volume: Flags.string({ char: 'v', multiple: true, description: 'bind mount HOST:CONTAINER[:ro]' }),
+  tmpfs: Flags.string({ multiple: true, description: 'mount a tmpfs at PATH[:OPTIONS]' }),
+  'read-only': Flags.boolean({ description: 'mount the root filesystem read-only' }),
+  'cap-add': Flags.string({ multiple: true, description: 'add a capability (or ALL)' }),
+  'cap-drop': Flags.string({ multiple: true, description: 'drop a capability (or ALL)' }),
+  privileged: Flags.boolean({ description: 'give the container all capabilities and devices' }),
+  'security-opt': Flags.string({ multiple: true, description: 'no-new-privileges, seccomp=unconfined' }),
+  ulimit: Flags.string({ multiple: true, description: 'resource limit TYPE=SOFT[:HARD]' }),
+  init: Flags.boolean({ description: 'run catatonit as PID 1 to reap zombies and forward signals' }),
+  network: Flags.string({ description: 'network mode: none or host (bridge comes later)', default: 'none' }),
+  memory: Flags.string({ char: 'm', description: 'memory limit (e.g. 64m)' }),
+  'memory-swap': Flags.string({ description: 'memory plus swap limit (-1 unlimited)' }),
+  cpus: Flags.string({ description: 'number of CPUs (e.g. 0.5)' }),
+  'cpu-shares': Flags.integer({ char: 'c', description: 'CPU shares (relative weight)' }),
+  'pids-limit': Flags.integer({ description: 'maximum number of processes (-1 unlimited)' }),
+  restart: Flags.string({ description: 'restart policy (no, on-failure[:N], always, unless-stopped), used by generate systemd', default: 'no' }),
+  'log-driver': Flags.option({ options: ['k8s-file', 'journald', 'none'] as const, default: 'k8s-file', description: 'logging driver' })(),
+  'stop-signal': Flags.string({ description: 'signal to stop the container' }),
+  'stop-timeout': Flags.integer({ description: 'seconds to wait before killing the container on stop', default: 10 }),
+  'storage-driver': Flags.string({ description: 'snapshot driver: overlay (default) or vfs' }),
+};
+
+export interface ContainerFlagValues extends PullFlagValues {
+  name?: string | undefined;
+  replace?: boolean;
+  pull: PullPolicy;
+  env?: string[] | undefined;
+  'env-file'?: string[] | undefined;
+  entrypoint?: string | undefined;
+  workdir?: string | undefined;
+  user?: string | undefined;
+  hostname?: string | undefined;
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+  volume?: string[] | undefined;
+  tmpfs?: string[] | undefined;
+  'read-only'?: boolean;
+  'cap-add'?: string[] | undefined;
+  'cap-drop'?: string[] | undefined;
+  privileged?: boolean;
+  'security-opt'?: string[] | undefined;
+  ulimit?: string[] | undefined;
+  init?: boolean;
+  network: string;
+  memory?: string | undefined;
+  'memory-swap'?: string | undefined;
+  cpus?: string | undefined;
+  'cpu-shares'?: number | undefined;
+  'pids-limit'?: number | undefined;
+  restart: string;
+  'log-driver': LogDriver;
+  'stop-signal'?: string | undefined;
+  'stop-timeout': number;
+  'storage-driver'?: string | undefined;
+  runtime?: string | undefined;
+}
+
+export function createRequestFromFlags(flags: ContainerFlagValues, image: string, command: string[], argv: string[]): CreateRequest {
+  const network = parseNetwork(flags.network);
+  const security = parseSecurityOpts(flags['security-opt'] ?? []);
+  const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFileSync(file, 'utf8'), file));
+  const spec = {
+    ...defaultSpecOptions(),
+    ...(command.length ? { command } : {}),
+    ...(flags.entrypoint !== undefined ? { entrypoint: parseEntrypoint(flags.entrypoint) } : {}),
+    env: [...envFromFiles, ...parseEnvFlags(flags.env ?? [])],
+    ...(flags.workdir ? { workdir: flags.workdir } : {}),
+    ...(flags.user ? { user: flags.user } : {}),
+    ...(flags.hostname ? { hostname: flags.hostname } : {}),
+    tty: Boolean(flags.tty),
+    stdin: Boolean(flags.interactive),
+    readOnly: Boolean(flags['read-only']),
+    mounts: [...(flags.volume ?? []).map(bindMountFromFlag), ...(flags.tmpfs ?? []).map(parseTmpfsFlag)],
+    capAdd: flags['cap-add'] ?? [],
+    capDrop: flags['cap-drop'] ?? [],
+    privileged: Boolean(flags.privileged),
+    ...security,
+    ulimits: (flags.ulimit ?? []).map(parseUlimit),
+    ...(flags.init ? { init: CATATONIT } : {}),
+    network,
+    resources: resourcesFromFlags(flags),
+  };
+  const config: ContainerConfig = {
+    spec,
+    autoRemove: Boolean(flags.rm),
+    logDriver: flags['log-driver'],
+    restartPolicy: flags.restart,
+    stopSignal: flags['stop-signal'],
+    stopTimeout: flags['stop-timeout'],
+    storageDriver: flags['storage-driver'] ?? 'overlay',
+    runtime: locateRuntime(flags.runtime || process.env.TPOD_RUNTIME || 'runc').name,
+    createCommand: argv,
+  };
+  return { image, name: flags.name, replace: Boolean(flags.replace), pull: flags.pull, pullOptions: pullOptionsFromFlags(flags), config };
+}
+
+function bindMountFromFlag(value: string): BindMountRequest {
+  const request = parseVolumeFlag(value);
+  if (!('source' in request)) throw new InvalidArgumentError(`named volume in "-v ${value}": named volumes are not supported yet, use a host path`);
+  return request;
+}
+
+function parseNetwork(value: string): NetworkMode {
+  if (value === 'none' || value === 'host') return value;
+  throw new InvalidArgumentError(`network mode "${value}" is not supported yet: use none or host (bridge networking comes later)`);
+}
+
+function resourcesFromFlags(flags: ContainerFlagValues): ResourceRequest {
+  return {
+    ...(flags.memory ? { memory: parseBytes(flags.memory, '--memory') } : {}),
+    ...(flags['memory-swap'] ? { memorySwap: flags['memory-swap'] === '-1' ? -1 : parseBytes(flags['memory-swap'], '--memory-swap') } : {}),
+    ...(flags.cpus ? parseCpus(flags.cpus) : {}),
+    ...(flags['cpu-shares'] !== undefined ? { cpuShares: flags['cpu-shares'] } : {}),
+    // Podman's default pids limit is 2048 where the pids controller exists.
+    pidsLimit: flags['pids-limit'] ?? 2048,
+  };
+}

@@ -1,0 +1,20 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { containerFlags, createRequestFromFlags } from '../../cli/container-flags.js';
+import { createContainer } from '../../src/containers/create.js';
+
+export default class Create extends BaseCommand<typeof Create> {
+  static override aliases = ['create'];
+  static override strict = false;
+  static override description = 'Create a container from an image without starting it';
+  static override examples = ['tpod create --name web busybox httpd -f -p 8080', 'tpod create -it busybox sh'];
+  static override args = { image: Args.string({ required: true, description: 'image name or ID' }), command: Args.string({ description: 'command and arguments' }) };
+  static override flags = containerFlags;
+
+  async run(): Promise<void> {
+    const [image, ...command] = this.positionals;
+    const request = createRequestFromFlags(this.flags, image!, command, ['tpod', ...this.argv]);
+    const container = await createContainer(this.engine, request);
+    this.log(container.id);
+  }
+}

@@ -1,0 +1,26 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { reportEach } from '../../cli/report-each.js';
+import { removeContainer } from '../../src/containers/remove.js';
+
+export default class Remove extends BaseCommand<typeof Remove> {
+  static override aliases = ['rm'];
+  static override strict = false;
+  static override description = 'Remove one or more containers';
+  static override examples = ['tpod rm web', 'tpod rm -f web', 'tpod rm --all'];
+  static override args = { container: Args.string({ required: false, description: 'container name or ID (several allowed)' }) };
+  static override flags = {
+    force: Flags.boolean({ char: 'f', description: 'stop running containers first' }),
+    all: Flags.boolean({ char: 'a', description: 'remove all containers' }),
+    time: Flags.integer({ char: 't', description: 'seconds to wait for a stop before killing' }),
+    volumes: Flags.boolean({ char: 'v', description: 'remove anonymous volumes (tpod creates none yet)' }),
+  };
+
+  async run(): Promise<void> {
+    const targets = this.flags.all ? this.engine.containers.list().map((c) => c.id) : this.positionals;
+    await reportEach(this, targets, async (target) => {
+      await removeContainer(this.engine, target, { force: this.flags.force, ...(this.flags.time !== undefined ? { timeoutSeconds: this.flags.time } : {}) });
+      this.log(target);
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { reportEach } from '../../cli/report-each.js';
+import { runForeground, startDetached } from '../../src/containers/start.js';
+import { syncContainer } from '../../src/containers/sync.js';
+
+export default class Start extends BaseCommand<typeof Start> {
+  static override aliases = ['start'];
+  static override strict = false;
+  static override description = 'Start one or more containers';
+  static override examples = ['tpod start web', 'tpod start -a mybox'];
+  static override args = { container: Args.string({ required: true, description: 'container name or ID (several allowed)' }) };
+  static override flags = { attach: Flags.boolean({ char: 'a', description: 'attach to the container\'s output and wait for it' }) };
+
+  async run(): Promise<void> {
+    if (this.flags.attach) {
+      const container = this.engine.containers.get(this.positionals[0]!);
+      this.exit(await runForeground(this.engine, container, { stdout: process.stdout, stderr: process.stderr }));
+    }
+    await reportEach(this, this.positionals, async (target) => {
+      const container = (await syncContainer(this.engine, this.engine.containers.get(target)))!;
+      if (container.state !== 'running' && container.state !== 'paused') await startDetached(this.engine, container);
+      this.log(target);
+    });
+  }
+}

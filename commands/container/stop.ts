@@ -1,0 +1,24 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { reportEach } from '../../cli/report-each.js';
+import { stopContainer } from '../../src/containers/stop.js';
+
+export default class Stop extends BaseCommand<typeof Stop> {
+  static override aliases = ['stop'];
+  static override strict = false;
+  static override description = 'Stop one or more containers: the stop signal, then SIGKILL after the timeout';
+  static override examples = ['tpod stop web', 'tpod stop -t 2 web db', 'tpod stop --all'];
+  static override args = { container: Args.string({ required: false, description: 'container name or ID (several allowed)' }) };
+  static override flags = {
+    time: Flags.integer({ char: 't', description: 'seconds to wait before killing (default: the container\'s stop timeout, 10)' }),
+    all: Flags.boolean({ char: 'a', description: 'stop all running containers' }),
+  };
+
+  async run(): Promise<void> {
+    const targets = this.flags.all ? this.engine.containers.list().filter((c) => c.state === 'running').map((c) => c.id) : this.positionals;
+    await reportEach(this, targets, async (target) => {
+      await stopContainer(this.engine, target, this.flags.time);
+      this.log(target);
+    });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * After a container's init has exited: record the status once, let the runtime forget it,
+ * unmount the snapshot, and remove the container if it was created with --rm. Run by
+ * conmon's exit command (`tpod container cleanup ID`), by a foreground `tpod run`, and by
+ * any command that finds a dead container still marked running (kill -9, systemctl stop).
+ * Every step is idempotent, so two of them racing on one container is harmless.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Engine } from '../engine.js';
+import { NotFoundError } from '../errors.js';
+import { containerScope } from './layout.js';
+import { removeContainer } from './remove.js';
+
+/** Podman records -1 when a container died and nothing could tell its status. */
+export const UNKNOWN_EXIT_CODE = -1;
+
+export async function cleanupContainer(engine: Engine, id: string, known: { exitCode?: number } = {}): Promise<void> {
+  const container = engine.containers.find(id);
+  if (!container) return;
+  const exitCode = known.exitCode ?? (await readExitFile(engine, container.id)) ?? UNKNOWN_EXIT_CODE;
+  engine.containers.markExited(container.id, exitCode, exitCode === 137 && (container.config.spec.resources?.memory ?? 0) > 0 && (await wasOomKilled(engine, container.id)));
+  await engine.runtime(container.config.runtime).delete(container.id, true).catch(() => undefined);
+  await engine.snapshots(container.config.storageDriver).unmount(container.id).catch(() => undefined);
+  if (container.config.autoRemove) {
+    await removeContainer(engine, container.id, { force: true, timeoutSeconds: 0 }).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  }
+}
+
+export async function readExitFile(engine: Engine, id: string): Promise<number | undefined> {
+  try {
+    const text = await readFile(engine.containerPaths(id).exitFile, 'utf8');
+    const code = Number.parseInt(text.trim(), 10);
+    return Number.isNaN(code) ? undefined : code;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The scope's memory cgroup counts OOM kills (cgroup v1: memory.oom_control oom_kill). */
+async function wasOomKilled(engine: Engine, id: string): Promise<boolean> {
+  const slice = engine.paths.rootless ? 'user.slice' : 'machine.slice';
+  for (const file of [`/sys/fs/cgroup/memory/${slice}/${containerScope(id)}/memory.oom_control`, `/sys/fs/cgroup/${slice}/${containerScope(id)}/memory.events`]) {
+    try {
+      const match = /oom_kill (\d+)/.exec(await readFile(file, 'utf8'));
+      if (match) return Number(match[1]) > 0;
+    } catch {
+      // the scope is already gone, or this layout has no such file
+    }
+  }
+  return true; // exit 137 under a memory limit: the kernel's OOM killer is the likely cause
+}

@@ -1,0 +1,21 @@
+/**
+ * What a container is created with, kept verbatim in the database: the spec options
+ * (src/spec) plus what tpod itself acts on — removal on exit, log driver, restart policy,
+ * stop signal and timeout, the storage driver and the command line (generate systemd).
+ */
+import type { ContainerSpecOptions } from '../spec/options.js';
+
+export type LogDriver = 'k8s-file' | 'journald' | 'none';
+
+export interface ContainerConfig {
+  spec: ContainerSpecOptions;
+  autoRemove: boolean;
+  logDriver: LogDriver;
+  restartPolicy: string;
+  stopSignal: string | undefined;
+  stopTimeout: number;
+  storageDriver: string;
+  runtime: string;
+  /** argv of the create/run command, for `tpod generate systemd --new`. */
+  createCommand: string[];
+}

@@ -1,0 +1,55 @@
+/**
+ * `tpod create`: resolve the image (pulling per --pull), prepare the container's snapshot
+ * over the image's layers, and record the container. The snapshot comes first and the
+ * record last, so a kill -9 in between leaves only a snapshot without a record, which
+ * `container prune` and `rm` collect; never a record whose filesystem is missing.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Engine } from '../engine.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { findLocalImage } from '../images/lookup.js';
+import { pullImage, type PullOptions } from '../images/pull.js';
+import type { ImageRecord } from '../images/store.js';
+import type { ContainerConfig } from './config.js';
+import { newContainerId, randomContainerName, validateContainerName } from './ids.js';
+import type { ContainerRecord } from './store.js';
+import { removeContainer } from './remove.js';
+
+export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
+
+export interface CreateRequest {
+  image: string;
+  name?: string | undefined;
+  replace?: boolean;
+  pull: PullPolicy;
+  pullOptions?: PullOptions;
+  config: ContainerConfig;
+}
+
+export async function createContainer(engine: Engine, request: CreateRequest): Promise<ContainerRecord> {
+  const name = request.name ? validateContainerName(request.name) : randomContainerName();
+  if (request.replace && request.name && engine.containers.find(request.name)) {
+    await removeContainer(engine, request.name, { force: true, timeoutSeconds: 0 });
+  }
+  const image = await resolveImage(engine, request);
+  const id = newContainerId();
+  const snapshots = engine.snapshots(request.config.storageDriver);
+  await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });
+  await snapshots.prepare(id, image.layers.map((chainId) => engine.layerDir(chainId)));
+  try {
+    return engine.containers.insert({ id, name, imageId: image.id, imageName: image.names[0] ?? image.id, config: request.config });
+  } catch (err) {
+    await snapshots.remove(id).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function resolveImage(engine: Engine, request: CreateRequest): Promise<ImageRecord> {
+  const local = request.pull === 'always' ? undefined : findLocalImage(engine, request.image);
+  if (local) return local;
+  if (request.pull === 'never') {
+    throw new NotFoundError(`${request.image}: image not known`, { hint: 'pull it first, or use --pull=missing' });
+  }
+  if (!request.image) throw new InvalidArgumentError('an image name is required');
+  return pullImage(engine, request.image, request.pullOptions ?? {});
+}

@@ -1,0 +1,28 @@
+/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited= filters. */
+import { InvalidArgumentError } from '../errors.js';
+import type { ContainerRecord } from './store.js';
+
+export function filterContainers(containers: ContainerRecord[], filters: string[]): ContainerRecord[] {
+  const predicates = filters.map(parseFilter);
+  return containers.filter((container) => predicates.every((matches) => matches(container)));
+}
+
+function parseFilter(filter: string): (container: ContainerRecord) => boolean {
+  const eq = filter.indexOf('=');
+  const key = filter.slice(0, eq < 0 ? undefined : eq);
+  const value = eq < 0 ? '' : filter.slice(eq + 1);
+  switch (key) {
+    case 'status':
+      return (c) => c.state === value || (value === 'stopped' && c.state === 'exited');
+    case 'name':
+      return (c) => new RegExp(value).test(c.name);
+    case 'id':
+      return (c) => c.id.startsWith(value);
+    case 'ancestor':
+      return (c) => c.imageName.includes(value) || c.imageId.startsWith(value);
+    case 'exited':
+      return (c) => c.state === 'exited' && String(c.exitCode) === value;
+    default:
+      throw new InvalidArgumentError(`invalid filter "${filter}": unknown filter key "${key}"`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Containers as `tpod ps` and `tpod inspect` show them: podman's field names and status
+ * strings ("Up 2 minutes", "Exited (0) 3 seconds ago", "Created"), so templates and
+ * scripts written for podman keep working.
+ */
+import type { Engine } from '../engine.js';
+import { humanAge, humanDuration } from '../ui/human.js';
+import { containerScope } from './layout.js';
+import type { ContainerRecord } from './store.js';
+
+export interface PsRow {
+  Id: string;
+  ID: string;
+  Image: string;
+  ImageID: string;
+  Command: string;
+  CreatedAt: string;
+  Created: number;
+  CreatedHuman: string;
+  Status: string;
+  State: string;
+  ExitCode: number;
+  Exited: boolean;
+  Names: string;
+  Pid: number;
+  Ports: string;
+  AutoRemove: boolean;
+  Labels: Record<string, string>;
+}
+
+export function containerCommand(container: ContainerRecord, imageCmd: string[] = []): string[] {
+  const spec = container.config.spec;
+  return [...(spec.entrypoint ?? []), ...(spec.command?.length ? spec.command : imageCmd)];
+}
+
+export function statusText(container: ContainerRecord, now = Date.now()): string {
+  switch (container.state) {
+    case 'running':
+      return `Up ${humanDuration((now - Date.parse(container.startedAt ?? container.createdAt)) / 1000)}`;
+    case 'paused':
+      return 'Paused';
+    case 'exited':
+      return `Exited (${container.exitCode ?? -1}) ${humanAge(container.finishedAt, now)}`;
+    case 'removing':
+      return 'Removing';
+    default:
+      return 'Created';
+  }
+}
+
+export function psRow(container: ContainerRecord, imageCmd: string[] = []): PsRow {
+  return {
+    Id: container.id,
+    ID: container.id.slice(0, 12),
+    Image: container.imageName,
+    ImageID: container.imageId,
+    Command: containerCommand(container, imageCmd).join(' '),
+    CreatedAt: container.createdAt,
+    Created: Math.floor(Date.parse(container.createdAt) / 1000),
+    CreatedHuman: humanAge(container.createdAt),
+    Status: statusText(container),
+    State: container.state,
+    ExitCode: container.exitCode ?? 0,
+    Exited: container.state === 'exited',
+    Names: container.name,
+    Pid: container.pid ?? 0,
+    Ports: '',
+    AutoRemove: container.config.autoRemove,
+    Labels: {},
+  };
+}
+
+/** `tpod inspect CONTAINER`: podman's InspectContainerData for the fields tpod has. */
+export function containerInspect(engine: Engine, container: ContainerRecord): Record<string, unknown> {
+  const image = engine.images.find(container.imageId);
+  const spec = container.config.spec;
+  const paths = engine.containerPaths(container.id);
+  const snapshotDir = `${paths.dir}/snapshot`;
+  return {
+    Id: container.id,
+    Created: container.createdAt,
+    Path: containerCommand(container, image?.config.config?.Cmd ?? [])[0] ?? '',
+    Args: containerCommand(container, image?.config.config?.Cmd ?? []).slice(1),
+    State: {
+      OciVersion: '1.0.2',
+      Status: container.state === 'removing' ? 'removing' : container.state,
+      Running: container.state === 'running',
+      Paused: container.state === 'paused',
+      Restarting: false,
+      OOMKilled: container.oomKilled,
+      Dead: false,
+      Pid: container.pid ?? 0,
+      ConmonPid: container.monitor === 'conmon' ? (container.monitorPid ?? 0) : 0,
+      ExitCode: container.exitCode ?? 0,
+      Error: '',
+      StartedAt: container.startedAt ?? '0001-01-01T00:00:00Z',
+      FinishedAt: container.finishedAt ?? '0001-01-01T00:00:00Z',
+    },
+    Image: container.imageId,
+    ImageName: container.imageName,
+    Rootfs: '',
+    Name: container.name,
+    RestartCount: 0,
+    Driver: container.config.storageDriver,
+    OCIRuntime: container.config.runtime,
+    MountLabel: '',
+    ProcessLabel: '',
+    HostnamePath: `${paths.userdata}/hostname`,
+    HostsPath: `${paths.userdata}/hosts`,
+    ResolvConfPath: `${paths.userdata}/resolv.conf`,
+    LogPath: paths.log,
+    OCIConfigPath: `${paths.bundle}/config.json`,
+    Mounts: spec.mounts.map((mount) => ({
+      Type: mount.type,
+      Source: 'source' in mount ? mount.source : '',
+      Destination: mount.destination,
+      RW: !('readOnly' in mount && mount.readOnly),
+    })),
+    GraphDriver: {
+      Name: container.config.storageDriver,
+      Data: { UpperDir: `${snapshotDir}/upper`, WorkDir: `${snapshotDir}/work`, MergedDir: `${snapshotDir}/merged` },
+    },
+    Config: {
+      Hostname: spec.hostname ?? container.id.slice(0, 12),
+      User: spec.user ?? image?.config.config?.User ?? '',
+      Env: spec.env,
+      Cmd: spec.command?.length ? spec.command : (image?.config.config?.Cmd ?? []),
+      Entrypoint: spec.entrypoint ?? image?.config.config?.Entrypoint ?? [],
+      WorkingDir: spec.workdir ?? image?.config.config?.WorkingDir ?? '/',
+      Image: container.imageName,
+      Tty: spec.tty,
+      OpenStdin: spec.stdin,
+      StopSignal: container.config.stopSignal ?? image?.config.config?.StopSignal ?? 'SIGTERM',
+      StopTimeout: container.config.stopTimeout,
+      CreateCommand: container.config.createCommand,
+      SystemdMode: false,
+    },
+    HostConfig: {
+      AutoRemove: container.config.autoRemove,
+      NetworkMode: spec.network,
+      Privileged: spec.privileged,
+      ReadonlyRootfs: spec.readOnly,
+      CapAdd: spec.capAdd,
+      CapDrop: spec.capDrop,
+      Memory: spec.resources?.memory ?? 0,
+      MemorySwap: spec.resources?.memorySwap ?? 0,
+      CpuQuota: spec.resources?.cpuQuota ?? 0,
+      CpuPeriod: spec.resources?.cpuPeriod ?? 0,
+      CpuShares: spec.resources?.cpuShares ?? 0,
+      PidsLimit: spec.resources?.pidsLimit ?? 0,
+      RestartPolicy: { Name: container.config.restartPolicy.split(':')[0], MaximumRetryCount: Number(container.config.restartPolicy.split(':')[1] ?? 0) },
+      LogConfig: { Type: container.config.logDriver, Path: paths.log },
+      Init: spec.init !== undefined,
+    },
+    Systemd: { Scope: containerScope(container.id), Monitor: container.monitor ?? '' },
+  };
+}

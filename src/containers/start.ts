@@ -1,0 +1,187 @@
+/**
+ * Starting a container, two ways (ARCHITECTURE.md, "The parent of the container"):
+ *
+ * Detached (`run -d`, `start`): conmon is the parent. tpod spawns it, puts it in its own
+ * scope, lets it `runtime create`, registers the container's init in `tpod-<id>.scope`
+ * with the resource properties, then `runtime start`s it and exits. runc's cgroup is the
+ * scope itself.
+ *
+ * Foreground (`run` without -d): the runtime is tpod's own child, so the terminal is real
+ * and the exit status is runc's. A shell waits on a pipe until its PID is in the scope,
+ * then execs `runtime run`; the container's cgroup is a child of the scope, because runc
+ * itself lives in the scope and cannot remove a cgroup it is in.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../engine.js';
+import { RuntimeError, TpodError } from '../errors.js';
+import { detectCgroups } from '../info/cgroups.js';
+import { spawnConmon } from '../monitor/conmon.js';
+import { resourceProperties } from '../systemd/resources.js';
+import { prepareBundle } from './bundle.js';
+import { containerScope, monitorScope } from './layout.js';
+import { cleanupContainer } from './cleanup.js';
+import type { ContainerRecord } from './store.js';
+
+const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod', import.meta.url));
+
+/** The slice containers go in: machine.slice for root (as podman), the manager's default rootless. */
+function slice(engine: Engine): string | undefined {
+  return engine.paths.rootless ? undefined : 'machine.slice';
+}
+
+function scopeCgroupPath(engine: Engine, id: string): string {
+  return `/${slice(engine) ?? 'user.slice'}/${containerScope(id)}`;
+}
+
+export async function startDetached(engine: Engine, container: ContainerRecord): Promise<void> {
+  const { id } = container;
+  const paths = engine.containerPaths(id);
+  const runtime = engine.runtime(container.config.runtime);
+  await forgetPreviousRun(engine, container);
+  await prepareBundle(engine, container, scopeCgroupPath(engine, id));
+  const systemd = await engine.systemd();
+  const conmon = await spawnConmon({
+    id,
+    name: container.name,
+    paths,
+    runtime,
+    logDriver: container.config.logDriver,
+    tty: container.config.spec.tty,
+    stdin: container.config.spec.stdin,
+    exitCommand: [process.execPath, TPOD_BIN, '--root', engine.paths.root, '--runroot', engine.paths.runroot, 'container', 'cleanup', id],
+  });
+  try {
+    await systemd.startTransientScope({ name: monitorScope(id), pids: [conmon.pid], slice: slice(engine), description: `tpod monitor of ${container.name}` });
+    const pid = await conmon.proceed().catch((err: unknown) => {
+      throw withExitStatus(err);
+    });
+    await registerScope(engine, container, pid);
+    await runtime.start(id);
+    engine.containers.markRunning(id, 'conmon', pid, conmon.pid);
+  } catch (err) {
+    conmon.abandon();
+    await runtime.delete(id, true).catch(() => undefined);
+    await engine.snapshots(container.config.storageDriver).unmount(id).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A restart must not see the last run's exit file or runtime state (or a killed start's). */
+async function forgetPreviousRun(engine: Engine, container: ContainerRecord): Promise<void> {
+  await rm(engine.containerPaths(container.id).exitFile, { force: true });
+  await engine.runtime(container.config.runtime).delete(container.id, true);
+}
+
+async function registerScope(engine: Engine, container: ContainerRecord, pid: number): Promise<void> {
+  const systemd = await engine.systemd();
+  await systemd.startTransientScope({
+    name: containerScope(container.id),
+    pids: [pid],
+    slice: slice(engine),
+    description: `tpod container ${container.name} (${container.id.slice(0, 12)})`,
+    delegate: true,
+    properties: resourceProperties(container.config.spec.resources, detectCgroups().version === 'v2'),
+  });
+}
+
+export interface ForegroundIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Runs the container attached to this process; resolves to its exit status. */
+export async function runForeground(engine: Engine, container: ContainerRecord, io: ForegroundIo): Promise<number> {
+  const { id } = container;
+  const runtime = engine.runtime(container.config.runtime);
+  const paths = engine.containerPaths(id);
+  await forgetPreviousRun(engine, container);
+  await prepareBundle(engine, container, `${scopeCgroupPath(engine, id)}/container`);
+  const tty = container.config.spec.tty;
+  const runArgs = [runtime.runtime.path, ...runtime.globalArgs, 'run', '--bundle', paths.bundle, id];
+  const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec "$@"', 'tpod-run', ...runArgs], {
+    stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', tty ? 'inherit' : 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
+  });
+  let stderrText = '';
+  if (!tty) {
+    mkdirSync(paths.dir, { recursive: true });
+    copyStream(child.stdout!, io.stdout, 'stdout', container.config.logDriver === 'k8s-file' ? paths.log : undefined);
+    copyStream(child.stderr!, io.stderr, 'stderr', container.config.logDriver === 'k8s-file' ? paths.log : undefined, (text) => (stderrText += text));
+  }
+  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
+  const forward = forwardSignals(runtime.runtime.path, runtime.globalArgs, id, tty);
+  try {
+    await registerScope(engine, container, child.pid!);
+    (child.stdio[3] as NodeJS.WritableStream).end('go\n');
+    engine.containers.markRunning(id, 'foreground', child.pid!, process.pid);
+    const code = await exited;
+    if (code !== 0 && /executable file not found|permission denied|no such file or directory/.test(stderrText) && stderrText.includes('exec')) {
+      throw withExitStatus(new RuntimeError(lastRuntimeMessage(stderrText)));
+    }
+    return code;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    forward.stop();
+    const code = await exited;
+    await cleanupContainer(engine, id, { exitCode: code });
+  }
+}
+
+/** Writes each chunk through, and (for `tpod logs`) as k8s-file lines: TIME STREAM F TEXT. */
+function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: 'stdout' | 'stderr', logPath?: string, tap?: (text: string) => void): void {
+  let pending = '';
+  from.on('data', (chunk: Buffer) => {
+    to.write(chunk);
+    const text = chunk.toString();
+    tap?.(text);
+    if (!logPath) return;
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    if (lines.length) appendFileSync(logPath, lines.map((line) => `${new Date().toISOString()} ${stream} F ${line}\n`).join(''));
+  });
+  from.on('end', () => {
+    if (logPath && pending) appendFileSync(logPath, `${new Date().toISOString()} ${stream} P ${pending}\n`);
+  });
+}
+
+/** Without a terminal, Ctrl-C and `kill` reach tpod: pass them on to the container. */
+function forwardSignals(runtimePath: string, globalArgs: string[], id: string, tty: boolean): { stop(): void } {
+  const signals: NodeJS.Signals[] = tty ? ['SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  const handler = (signal: NodeJS.Signals): void => {
+    try {
+      execFileSync(runtimePath, [...globalArgs, 'kill', id, signal.replace(/^SIG/, '')], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  };
+  for (const signal of signals) process.on(signal, handler);
+  return { stop: () => signals.forEach((signal) => process.off(signal, handler)) };
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return signal ? (numbers[signal] ?? 0) : 0;
+}
+
+function lastRuntimeMessage(stderr: string): string {
+  const msgs = [...stderr.matchAll(/msg="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\"/g, '"'));
+  return msgs.at(-1) ?? stderr.trim().split('\n').at(-1) ?? '';
+}
+
+/** Podman's statuses for a command that cannot run: 127 not found, 126 not executable. */
+export function withExitStatus(err: unknown): unknown {
+  if (!(err instanceof TpodError)) return err;
+  const message = err.message;
+  if (/executable file not found|no such file or directory/i.test(message)) {
+    return new RuntimeError(`${message}: OCI runtime attempted to invoke a command that was not found`, { exitCode: 127 });
+  }
+  if (/permission denied/i.test(message)) {
+    return new RuntimeError(`${message}: OCI runtime permission denied error`, { exitCode: 126 });
+  }
+  return err;
+}

@@ -1,0 +1,93 @@
+/**
+ * The OCI runtime (runc, crun) invoked once per operation: start, kill, delete, state,
+ * pause, resume, exec. Its state lives under `<runroot>/<runtime>` so every tpod process
+ * (and conmon, which runs `create`) sees the same containers. Failures become
+ * RuntimeError carrying the runtime's own message (runc logs `msg="…"` on stderr).
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { NotFoundError, RuntimeError } from '../errors.js';
+import type { OciRuntime } from './locate.js';
+
+export interface RuntimeState {
+  id: string;
+  pid: number;
+  /** creating, created, running, paused, stopped */
+  status: string;
+  bundle: string;
+}
+
+export class OciRuntimeCli {
+  /** The runtime's --root: where it keeps container state. */
+  readonly stateDir: string;
+
+  constructor(
+    readonly runtime: OciRuntime,
+    runroot: string,
+  ) {
+    this.stateDir = join(runroot, runtime.name);
+  }
+
+  /** Global arguments every invocation starts with (conmon passes them through too). */
+  get globalArgs(): string[] {
+    return ['--root', this.stateDir];
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id], `starting container ${id}`);
+  }
+
+  async kill(id: string, signal: string | number, all = false): Promise<void> {
+    await this.run(['kill', ...(all ? ['--all'] : []), id, String(signal)], `sending signal ${signal} to container ${id}`);
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    try {
+      await this.run(['delete', ...(force ? ['--force'] : []), id], `deleting container ${id}`);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id], `pausing container ${id}`);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id], `resuming container ${id}`);
+  }
+
+  /** The runtime's view, or undefined when it no longer knows the container. */
+  async state(id: string): Promise<RuntimeState | undefined> {
+    try {
+      return JSON.parse(await this.run(['state', id], `reading state of container ${id}`)) as RuntimeState;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private run(args: string[], what: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(this.runtime.path, [...this.globalArgs, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        reject(runtimeFailure(this.runtime.name, what, stderr || err.message));
+      });
+    });
+  }
+}
+
+/** runc: `time="…" level=error msg="container does not exist"`; crun: `crun: … ` lines. */
+export function runtimeMessage(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  const messages = lines.map((line) => /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1]?.replace(/\\"/g, '"') ?? line.replace(/^\w+: /, ''));
+  return messages.at(-1) ?? stderr.trim();
+}
+
+function runtimeFailure(name: string, what: string, stderr: string): Error {
+  const message = runtimeMessage(stderr);
+  if (/does not exist|not found|no such file/i.test(message) && /container/i.test(message)) {
+    return new NotFoundError(`${name}: ${what}: ${message}`);
+  }
+  return new RuntimeError(`${name}: ${what}: ${message}`);
+}

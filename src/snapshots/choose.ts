@@ -1,0 +1,35 @@
+/**
+ * `--storage-driver`: overlay (default) or the copy driver under podman's name, vfs.
+ * The choice is explicit: if overlay cannot mount, prepare fails naming the driver and the
+ * kernel's reason, and the user picks vfs; tpod never falls back on its own (nor does
+ * podman). A future rootless fuse-overlayfs is the overlay driver with another Mounter.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { CopyDriver } from './copy.js';
+import { OverlayDriver } from './overlay.js';
+import type { SnapshotDriver, SnapshotDriverOptions } from './snapshot.js';
+import type { SnapshotDriverName } from './state.js';
+
+export const DEFAULT_STORAGE_DRIVER = 'overlay';
+
+/** Flag values and the driver each selects; overlay2 as docker users spell it. */
+const STORAGE_DRIVERS: Readonly<Record<string, SnapshotDriverName>> = {
+  overlay: 'overlay',
+  overlay2: 'overlay',
+  vfs: 'copy',
+  copy: 'copy',
+};
+
+export function storageDriverNames(): string[] {
+  return Object.keys(STORAGE_DRIVERS);
+}
+
+/** The driver a `--storage-driver` value (or a snapshot.json `driver`) names. */
+export function chooseSnapshotDriver(name: string | undefined, options: SnapshotDriverOptions): SnapshotDriver {
+  const value = name === undefined || name === '' ? DEFAULT_STORAGE_DRIVER : name;
+  const driver = Object.hasOwn(STORAGE_DRIVERS, value) ? STORAGE_DRIVERS[value] : undefined;
+  if (driver === undefined) {
+    throw new InvalidArgumentError(`unknown storage driver "${value}": want overlay, vfs or copy`);
+  }
+  return driver === 'overlay' ? new OverlayDriver(options) : new CopyDriver(options);
+}

@@ -1,0 +1,66 @@
+/**
+ * A snapshot is a container's root filesystem over read-only image layers (containerd's
+ * "active" snapshot): prepared once per container, mounted whenever the container runs,
+ * removed with the container. Lifecycle, for every driver:
+ *
+ *   prepare(id, lowers)  directories, then snapshot.json (the commit point): "prepared"
+ *   mount(id)            the merged root filesystem appears; idempotent
+ *   unmount(id)          it disappears; the container's writes stay; idempotent
+ *   remove(id)           unmount, then delete everything; works on any half state
+ *
+ * A killed tpod leaves either a directory without snapshot.json (half prepared) or a
+ * mounted snapshot whose container record never committed: `listSnapshots` shows both and
+ * the caller, who knows which containers exist, removes the strays.
+ */
+import type { Mounter } from './mounter.js';
+import type { SnapshotDriverName } from './state.js';
+
+export type { SnapshotDriverName } from './state.js';
+
+export interface SnapshotInfo {
+  /** The container id the snapshot belongs to. */
+  id: string;
+  /** <root>/containers/<id>/snapshot */
+  dir: string;
+  /** The root filesystem path to hand the runtime (valid while mounted, for overlay). */
+  merged: string;
+  /** From snapshot.json; undefined when the snapshot is half prepared. */
+  driver: SnapshotDriverName | undefined;
+  /** Layer directories, bottom first; undefined when half prepared. */
+  lowers: string[] | undefined;
+  /** snapshot.json exists: prepare finished. */
+  prepared: boolean;
+  /** Something is mounted on `merged`. */
+  mounted: boolean;
+}
+
+/**
+ * How an unmount ended. "detached": the mount was busy, so it was lazily detached
+ * (umount -l): gone from the tree, freed by the kernel when its last user lets go.
+ */
+export type UnmountResult = 'not-mounted' | 'unmounted' | 'detached';
+
+export interface SnapshotDriver {
+  readonly name: SnapshotDriverName;
+  /** Whether mount() puts a filesystem on `merged` (overlay) or is a no-op (copy). */
+  readonly mountsFilesystem: boolean;
+  /** Creates the snapshot over `lowerDirs` (absolute, bottom layer first); not mounted. */
+  prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo>;
+  /** Mounts (if not already) and returns the merged path. */
+  mount(containerId: string): Promise<string>;
+  unmount(containerId: string): Promise<UnmountResult>;
+  /** Unmounts, then deletes the snapshot directory; nothing there is fine. */
+  remove(containerId: string): Promise<void>;
+  isMounted(containerId: string): Promise<boolean>;
+  /** Bytes the container wrote: apparent size of files in the upper dir (whole tree for copy). */
+  usage(containerId: string): Promise<number>;
+  /** Every snapshot in the store, whichever driver made it, prepared or not. */
+  listSnapshots(): Promise<SnapshotInfo[]>;
+}
+
+export interface SnapshotDriverOptions {
+  /** The store root (--root); layers are read from <root>/layers. */
+  root: string;
+  /** Defaults to mount(8)/umount(8); tests may record instead. */
+  mounter?: Mounter;
+}

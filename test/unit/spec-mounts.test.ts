@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { bindNamedVolume, combineMounts, parseTmpfsFlag, parseVolumeFlag, sortMounts, toOciMount } from '../../src/spec/mounts.js';
+import type { Mount } from '../../src/spec/types.js';
+
+describe('-v parsing', () => {
+  it('parses a bind mount, rw and rbind rprivate by default', () => {
+    const request = parseVolumeFlag('/srv/data/:/data/');
+    assert.deepEqual(request, { type: 'bind', source: '/srv/data/', destination: '/data', readOnly: false, options: ['rbind', 'rprivate'] });
+    assert.deepEqual(toOciMount(request as never), { destination: '/data', type: 'bind', source: '/srv/data/', options: ['rbind', 'rw', 'rprivate'] });
+  });
+  it('parses :ro, z/Z, bind and propagation options', () => {
+    const request = parseVolumeFlag('/a:/b:ro,Z,bind,rshared,nosuid');
+    assert.deepEqual(request, { type: 'bind', source: '/a', destination: '/b', readOnly: true, options: ['bind', 'nosuid', 'rshared'] });
+    assert.deepEqual(toOciMount(request as never).options, ['bind', 'ro', 'nosuid', 'rshared']);
+    assert.equal((parseVolumeFlag('/a:/b:z,rw') as { readOnly: boolean }).readOnly, false);
+  });
+  it('recognises named and anonymous volumes and binds them once resolved', () => {
+    const named = parseVolumeFlag('cache:/var/cache:ro,nocopy');
+    assert.deepEqual(named, { type: 'volume', name: 'cache', destination: '/var/cache', readOnly: true, options: ['rbind', 'rprivate'], noCopy: true });
+    assert.deepEqual(parseVolumeFlag('/data'), { type: 'volume', destination: '/data', readOnly: false, options: ['rbind', 'rprivate'], noCopy: false });
+    assert.deepEqual(parseVolumeFlag('/data:ro'), { type: 'volume', destination: '/data', readOnly: true, options: ['rbind', 'rprivate'], noCopy: false });
+    if (named.type !== 'volume') throw new Error('expected a volume');
+    assert.deepEqual(bindNamedVolume(named, '/var/lib/tpod/volumes/cache/_data'), {
+      type: 'bind', source: '/var/lib/tpod/volumes/cache/_data', destination: '/var/cache', readOnly: true, options: ['rbind', 'rprivate'],
+    });
+  });
+  const bad: Array<[string, RegExp]> = [
+    ['/a:b', /invalid mount "\/a:b": "b" is not an absolute path/],
+    ['./rel:/b', /"\.\/rel" is neither an absolute path nor a volume name/],
+    ['/a:/b:rw,ro', /ro or rw given more than once/],
+    ['/a:/b:bogus', /invalid option "bogus" in volume "\/a:\/b:bogus"/],
+    ['/a:/', /cannot mount over \//],
+    ['/a:/b:ro:x', /expected \[SOURCE:\]DESTINATION/],
+    [':/b', /expected \[SOURCE:\]DESTINATION/],
+    ['/a:/b:shared,private', /more than one propagation mode/],
+  ];
+  for (const [value, message] of bad) {
+    it(`refuses ${value}`, () => {
+      assert.throws(() => parseVolumeFlag(value), (err: unknown) => err instanceof InvalidArgumentError && message.test(err.message));
+    });
+  }
+});
+
+describe('--tmpfs parsing', () => {
+  it('uses podman\'s defaults', () => {
+    assert.deepEqual(parseTmpfsFlag('/scratch'), { type: 'tmpfs', destination: '/scratch', options: ['rw', 'noexec', 'nosuid', 'nodev', 'tmpcopyup'] });
+  });
+  it('replaces a default and its opposite', () => {
+    assert.deepEqual(parseTmpfsFlag('/run:exec,size=64m,mode=1777,ro,size=32m,notmpcopyup').options, [
+      'nosuid', 'nodev', 'exec', 'mode=1777', 'ro', 'size=32m',
+    ]);
+  });
+  it('refuses unknown options and relative paths', () => {
+    assert.throws(() => parseTmpfsFlag('/t:bogus'), /invalid option "bogus" in tmpfs "\/t:bogus"/);
+    assert.throws(() => parseTmpfsFlag('/t:size'), InvalidArgumentError);
+    assert.throws(() => parseTmpfsFlag('t'), /not an absolute path/);
+  });
+});
+
+describe('mount order', () => {
+  const m = (destination: string, source = 'x'): Mount => ({ destination, type: 'bind', source, options: [] });
+  it('puts parents before children, keeping the given order otherwise', () => {
+    const sorted = sortMounts([m('/a/b/c'), m('/z'), m('/a/b'), m('/a'), m('/y/'), m('/a/x')]);
+    assert.deepEqual(sorted.map((x) => x.destination), ['/z', '/a', '/y/', '/a/b', '/a/x', '/a/b/c']);
+  });
+  it('lets a user mount replace a default at the same destination', () => {
+    const combined = combineMounts([m('/etc/hosts', 'generated'), m('/dev/shm', 'shm'), m('/dev')], [m('/etc/hosts', 'mine'), m('/dev/shm/sub')]);
+    assert.deepEqual(combined.map((x) => `${x.destination}=${x.source}`), ['/dev=x', '/dev/shm=shm', '/etc/hosts=mine', '/dev/shm/sub=x']);
+  });
+});
