@@ -1,8 +1,9 @@
 #!/bin/bash
-# The README's first command: install what is missing, build, and run tpod's main job
-# inside a real systemd. On machines whose PID 1 is not systemd (CI VMs, containers) it
-# boots the project's systemd sandbox for the duration and stops it afterwards; on a
-# systemd host it runs directly.
+# The README's first command: install what is missing, build, and run tpod's main job: a
+# busybox container that prints a line, its cgroup owned by systemd. On machines whose
+# PID 1 is not systemd (CI VMs, containers) it boots the project's systemd sandbox for the
+# duration and stops it afterwards; on a systemd host it runs directly. Offline: the image
+# is built from Debian's busybox-static as localhost/busybox unless one is already stored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -20,4 +21,8 @@ fi
 stop_sandbox() { [ -z "$started_sandbox" ] || bash test/harness/sandbox.sh stop; }
 trap stop_sandbox EXIT
 
-"${inside[@]}" bin/tpod info --format '{{.Host.Systemd.Bus}} bus: systemd {{.Host.Systemd.Version}} reachable={{.Host.Systemd.Reachable}}; runtime: {{.Host.OciRuntime.Version}}; store: {{.Store.GraphRoot}}'
+if ! "${inside[@]}" bin/tpod image inspect localhost/busybox >/dev/null 2>&1; then
+  bash scripts/busybox-image.sh .cache/busybox-image
+  "${inside[@]}" bin/tpod pull -q "oci:$PWD/.cache/busybox-image:busybox" >/dev/null
+fi
+"${inside[@]}" bin/tpod run --rm busybox echo "hello from a tpod container (systemd scope, runc, overlay)"

@@ -35,4 +35,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-npm run --silent build
+# Build only when a source is newer than the last build (tsc takes ~15 s here).
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ -n "$(find src cli commands test bin scripts package.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
+  npm run --silent build
+  touch "$stamp"
+fi
