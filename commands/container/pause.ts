@@ -1,8 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { reportEach } from '../../cli/report-each.js';
-import { ConflictError } from '../../src/errors.js';
-import { syncContainer } from '../../src/containers/sync.js';
+import { setPaused } from '../../src/containers/pause.js';
 
 export default class Pause extends BaseCommand<typeof Pause> {
   static override aliases = ['pause'];
@@ -12,12 +11,6 @@ export default class Pause extends BaseCommand<typeof Pause> {
   static override args = { container: Args.string({ required: true, description: 'container name or ID (several allowed)' }) };
 
   async run(): Promise<void> {
-    await reportEach(this, this.positionals, async (target) => {
-      const container = (await syncContainer(this.engine, this.engine.containers.get(target)))!;
-      if (container.state !== 'running') throw new ConflictError(`"${container.name}" is not running, can't pause: container state improper`);
-      await this.engine.runtime(container.config.runtime).pause(container.id);
-      this.engine.containers.setState(container.id, 'paused');
-      this.log(container.id);
-    });
+    await reportEach(this, this.positionals, async (target) => this.log(await setPaused(this.engine, target, true)));
   }
 }

@@ -1,8 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { reportEach } from '../../cli/report-each.js';
-import { ConflictError } from '../../src/errors.js';
-import { syncContainer } from '../../src/containers/sync.js';
+import { setPaused } from '../../src/containers/pause.js';
 
 export default class Unpause extends BaseCommand<typeof Unpause> {
   static override aliases = ['unpause'];
@@ -12,12 +11,6 @@ export default class Unpause extends BaseCommand<typeof Unpause> {
   static override args = { container: Args.string({ required: true, description: 'container name or ID (several allowed)' }) };
 
   async run(): Promise<void> {
-    await reportEach(this, this.positionals, async (target) => {
-      const container = (await syncContainer(this.engine, this.engine.containers.get(target)))!;
-      if (container.state !== 'paused') throw new ConflictError(`"${container.name}" is not paused, can't unpause: container state improper`);
-      await this.engine.runtime(container.config.runtime).resume(container.id);
-      this.engine.containers.setState(container.id, 'running');
-      this.log(container.id);
-    });
+    await reportEach(this, this.positionals, async (target) => this.log(await setPaused(this.engine, target, false)));
   }
 }

@@ -13,7 +13,3 @@ export function chainIds(diffIds: readonly string[]): string[] {
   }
   return ids;
 }
-
-export function digestHex(digest: string): string {
-  return digest.slice(digest.indexOf(':') + 1);
-}
