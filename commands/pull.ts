@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { pullFlags, pullOptionsFromFlags } from '../cli/pull-flags.js';
-import { plainPullProgress } from '../cli/pull-progress.js';
+import { withPullProgress } from '../cli/pull-progress.js';
 import { pullImage } from '../src/images/pull.js';
 
 export default class Pull extends BaseCommand<typeof Pull> {
@@ -20,8 +20,7 @@ export default class Pull extends BaseCommand<typeof Pull> {
 
   async run(): Promise<void> {
     const options = pullOptionsFromFlags(this.flags);
-    if (!this.flags.quiet) options.progress = plainPullProgress((line) => process.stderr.write(`${line}\n`));
-    const image = await pullImage(this.engine, this.args.image, options);
+    const image = await withPullProgress(this.flags.quiet, (progress) => pullImage(this.engine, this.args.image, { ...options, ...(progress ? { progress } : {}) }));
     this.log(image.id);
   }
 }

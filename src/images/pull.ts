@@ -19,6 +19,7 @@ import { parseReference, type ImageReference } from '../reference/reference.js';
 import { loadRegistriesConfig, resolvePullSources, searchRegistries } from '../registries/config.js';
 import { RegistryClient, type Credentials } from '../registry/index.js';
 import { unpackLayer } from '../layers/index.js';
+import { credentialsFor } from '../auth/auth-file.js';
 import { chainIds } from './chain-id.js';
 import { OciLayoutSource, RegistrySource, type ImageSource, type SourceManifest } from './source.js';
 import type { ImageRecord, LayerRecord } from './store.js';
@@ -40,6 +41,8 @@ export interface PullOptions {
   tlsVerify?: boolean;
   certDir?: string;
   credentials?: Credentials;
+  /** `--authfile`: where stored credentials are looked up when `credentials` is not given. */
+  authFile?: string;
   registriesConf?: string;
   progress?: PullProgress;
 }
@@ -103,12 +106,14 @@ function splitLayoutReference(rest: string): [string, string] {
 }
 
 function registrySource(ref: ImageReference, insecure: boolean, options: PullOptions): ImageSource {
+  // --creds wins; else what `login` stored for this registry (a mirror has its own entry).
+  const credentials = options.credentials ?? credentialsFor(ref.registry, ref.repository, { authFile: options.authFile });
   const client = new RegistryClient({
+    ...(credentials ? { credentials } : {}),
     host: ref.registry,
     insecure: insecure || options.tlsVerify === false,
     ...(options.tlsVerify !== undefined ? { tlsVerify: options.tlsVerify } : {}),
     ...(options.certDir ? { certDir: options.certDir } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   return new RegistrySource(client, ref.repository);
 }
@@ -124,6 +129,9 @@ async function pullFrom(engine: Engine, source: ImageSource, candidate: PullCand
   }
   const layers = await fetchLayers(engine, source, manifest.layers, diffIds, options.progress);
   options.progress?.writing?.();
+  // The manifest's exact bytes, kept so push and save hand out the digest that was pulled
+  // (re-serialising would change it). Before the record, like every other file.
+  if (!(await engine.content.has(chosen.digest))) await engine.content.writeBuffer(chosen.bytes);
   return engine.images.commit({
     manifestDigest: chosen.digest,
     manifestType: chosen.mediaType,
@@ -190,7 +198,8 @@ async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descr
   const content = engine.content;
   if (!(await content.has(descriptor.digest))) {
     progress?.blob?.(descriptor, 'copying', 0);
-    await content.write({ digest: descriptor.digest, size: descriptor.size }, await source.getBlob(descriptor));
+    const blob = await source.getBlob(descriptor);
+    await content.write({ digest: descriptor.digest, size: descriptor.size }, progress?.blob ? countingBytes(blob, (bytes) => progress.blob?.(descriptor, 'copying', bytes)) : blob);
   }
   const target = engine.layerDir(record.chainId);
   try {
@@ -204,6 +213,16 @@ async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descr
     // into place only when verified), so it serves this image too.
     if (err instanceof TpodError && err.kind === 'already-exists') return (await content.info(descriptor.digest)).size;
     throw err;
+  }
+}
+
+/** Passes a blob stream through, reporting the bytes seen so far (for progress bars). */
+async function* countingBytes(source: AsyncIterable<Uint8Array>, report: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of source) {
+    bytes += chunk.length;
+    report(bytes);
+    yield chunk;
   }
 }
 
