@@ -11,6 +11,7 @@ export const pullFlags = {
   'tls-verify': Flags.boolean({ description: 'require HTTPS and verify certificates', allowNo: true }),
   'cert-dir': Flags.string({ description: 'directory with certificates (*.crt, *.cert, *.key) for the registry' }),
   creds: Flags.string({ description: 'credentials USERNAME[:PASSWORD] for the registry' }),
+  authfile: Flags.string({ description: 'path of the authentication file (default: that of tpod login; env REGISTRY_AUTH_FILE)' }),
   'registries-conf': Flags.string({ description: 'registries.conf file to use instead of the system and user ones' }),
 };
 
@@ -22,6 +23,7 @@ export interface PullFlagValues {
   'tls-verify'?: boolean | undefined;
   'cert-dir'?: string | undefined;
   creds?: string | undefined;
+  authfile?: string | undefined;
   'registries-conf'?: string | undefined;
 }
 
@@ -36,6 +38,7 @@ export function pullOptionsFromFlags(flags: PullFlagValues): PullOptions {
     ...(flags['tls-verify'] !== undefined ? { tlsVerify: flags['tls-verify'] } : {}),
     ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
     ...(flags.creds ? { credentials: parseCredentials(flags.creds) } : {}),
+    ...(flags.authfile ? { authFile: flags.authfile } : {}),
     ...(flags['registries-conf'] ? { registriesConf: flags['registries-conf'] } : {}),
   };
 }

@@ -17,7 +17,7 @@ export default class List extends BaseCommand<typeof List> {
     'no-trunc': Flags.boolean({ description: 'do not truncate output' }),
     noheading: Flags.boolean({ description: 'do not print headings' }),
     format: Flags.string({ description: 'json or a Go template' }),
-    filter: Flags.string({ char: 'f', multiple: true, description: 'filter: status=, name=, id=, ancestor=, exited=' }),
+    filter: Flags.string({ char: 'f', multiple: true, multipleNonGreedy: true, description: 'filter: status=, name=, id=, ancestor=, exited=' }),
   };
 
   async run(): Promise<void> {

@@ -16,7 +16,7 @@ export default class ImageList extends BaseCommand<typeof ImageList> {
     'no-trunc': Flags.boolean({ description: 'do not truncate image IDs' }),
     noheading: Flags.boolean({ char: 'n', description: 'do not print column headings' }),
     format: Flags.string({ description: 'json or a Go template' }),
-    filter: Flags.string({ char: 'f', multiple: true, description: 'filter: reference=, dangling=true|false, id=, label=' }),
+    filter: Flags.string({ char: 'f', multiple: true, multipleNonGreedy: true, description: 'filter: reference=, dangling=true|false, id=, label=' }),
   };
 
   async run(): Promise<void> {

@@ -1,0 +1,56 @@
+/**
+ * `tpod exec`: `runc exec` as tpod's child, in the container's namespaces and cgroup, with
+ * the container's process settings (capabilities, seccomp, no-new-privileges) as the base,
+ * so an exec'd shell can do no more than the container. Its exit status is tpod's, with
+ * podman's 126/127 when the command cannot run.
+ */
+import { spawn } from 'node:child_process';
+import type { Engine } from '../engine.js';
+import { ConflictError, RuntimeError } from '../errors.js';
+import { resolveUser } from '../spec/index.js';
+import { withExitStatus } from './start.js';
+import { syncContainer } from './sync.js';
+
+export interface ExecRequest {
+  command: string[];
+  env: string[];
+  user?: string | undefined;
+  workdir?: string | undefined;
+  tty: boolean;
+  interactive: boolean;
+  detach: boolean;
+  privileged?: boolean;
+}
+
+export async function execInContainer(engine: Engine, nameOrId: string, request: ExecRequest): Promise<number> {
+  const container = (await syncContainer(engine, engine.containers.get(nameOrId))) ?? engine.containers.get(nameOrId);
+  if (container.state !== 'running') {
+    throw new ConflictError(`can only create exec sessions on running containers: container state improper`);
+  }
+  const runtime = engine.runtime(container.config.runtime);
+  const args = ['exec', ...(request.tty ? ['--tty'] : []), ...(request.detach ? ['--detach'] : [])];
+  for (const entry of request.env) args.push('--env', entry);
+  if (request.workdir) args.push('--cwd', request.workdir);
+  if (request.user) {
+    const rootfs = await engine.snapshots(container.config.storageDriver).mount(container.id);
+    const user = await resolveUser(rootfs, request.user);
+    args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((gid) => ['--additional-gids', String(gid)]));
+  }
+  args.push(container.id, ...request.command);
+  const child = spawn(runtime.runtime.path, [...runtime.globalArgs, ...args], {
+    stdio: [request.interactive || request.tty ? 'inherit' : 'ignore', request.tty ? 'inherit' : 'pipe', request.tty ? 'inherit' : 'pipe'],
+  });
+  let stderrText = '';
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrText += chunk.toString();
+    if (!/level=(error|fatal)/.test(chunk.toString())) process.stderr.write(chunk);
+  });
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status, signal) => resolve(status ?? (signal === 'SIGKILL' ? 137 : 128)));
+  });
+  const failure = /msg="((?:[^"\\]|\\.)*)"/.exec(stderrText)?.[1]?.replace(/\\"/g, '"');
+  if (code !== 0 && failure) throw withExitStatus(new RuntimeError(failure));
+  return code;
+}
