@@ -17,8 +17,15 @@ export const UNKNOWN_EXIT_CODE = -1;
 export async function cleanupContainer(engine: Engine, id: string, known: { exitCode?: number } = {}): Promise<void> {
   const container = engine.containers.find(id);
   if (!container) return;
+  if (container.state === 'created' && container.startedAt === undefined) return; // never ran
   const exitCode = known.exitCode ?? (await readExitFile(engine, container.id)) ?? UNKNOWN_EXIT_CODE;
-  engine.containers.markExited(container.id, exitCode, exitCode === 137 && (container.config.spec.resources?.memory ?? 0) > 0 && (await wasOomKilled(engine, container.id)));
+  const oomKilled = exitCode === 137 && (container.config.spec.resources?.memory ?? 0) > 0 && (await wasOomKilled(engine, container.id));
+  if (!engine.containers.markExited(container.id, exitCode, oomKilled)) {
+    // Someone else recorded this exit; if the container runs again since, its resources
+    // belong to the new run and must not be released here.
+    const now = engine.containers.find(container.id);
+    if (!now || now.state === 'running' || now.state === 'paused') return;
+  }
   await engine.runtime(container.config.runtime).delete(container.id, true).catch(() => undefined);
   await engine.snapshots(container.config.storageDriver).unmount(container.id).catch(() => undefined);
   if (container.config.autoRemove) {

@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../engine.js';
 import { RuntimeError, TpodError } from '../errors.js';
@@ -40,6 +40,8 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
   const { id } = container;
   const paths = engine.containerPaths(id);
   const runtime = engine.runtime(container.config.runtime);
+  // The last run's exit command must be done before this run mounts anything.
+  await releaseMonitorScope(engine, id);
   await forgetPreviousRun(engine, container);
   await prepareBundle(engine, container, scopeCgroupPath(engine, id));
   const systemd = await engine.systemd();
@@ -60,7 +62,9 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
     });
     await registerScope(engine, container, pid);
     await runtime.start(id);
-    engine.containers.markRunning(id, 'conmon', pid, conmon.pid);
+    // conmon forks once it may proceed and the first process exits: its child, named in
+    // the conmon pid file, is the monitor that stays.
+    engine.containers.markRunning(id, 'conmon', pid, (await readPidFile(paths.conmonPidFile)) ?? conmon.pid);
   } catch (err) {
     conmon.abandon();
     await runtime.delete(id, true).catch(() => undefined);
@@ -69,21 +73,47 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
   }
 }
 
+/**
+ * The previous run's conmon may still be in its scope, running its exit command, when a
+ * restart comes right after a stop. Give it a moment, then stop the scope: the container
+ * it watched has already exited and been recorded.
+ */
+async function releaseMonitorScope(engine: Engine, id: string): Promise<void> {
+  const systemd = await engine.systemd();
+  for (let waited = 0; waited < 2_000; waited += 50) {
+    const state = await systemd.getUnitState(monitorScope(id));
+    if (!state || state.activeState === 'inactive' || state.activeState === 'failed') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await systemd.stopUnit(monitorScope(id));
+}
+
 /** A restart must not see the last run's exit file or runtime state (or a killed start's). */
 async function forgetPreviousRun(engine: Engine, container: ContainerRecord): Promise<void> {
   await rm(engine.containerPaths(container.id).exitFile, { force: true });
   await engine.runtime(container.config.runtime).delete(container.id, true);
 }
 
-async function registerScope(engine: Engine, container: ContainerRecord, pid: number): Promise<void> {
+async function readPidFile(path: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+  return Number.isNaN(pid) || pid <= 0 ? undefined : pid;
+}
+
+/**
+ * In the foreground the runtime itself (runc, with its Go threads) lives in the scope, so
+ * TasksMax on the scope would starve runc, not the container; there the limit is left to
+ * the runtime, which sets it from the spec on the container's own child cgroup.
+ */
+async function registerScope(engine: Engine, container: ContainerRecord, pid: number, foreground = false): Promise<void> {
   const systemd = await engine.systemd();
+  const properties = resourceProperties(container.config.spec.resources, detectCgroups().version === 'v2');
   await systemd.startTransientScope({
     name: containerScope(container.id),
     pids: [pid],
     slice: slice(engine),
     description: `tpod container ${container.name} (${container.id.slice(0, 12)})`,
     delegate: true,
-    properties: resourceProperties(container.config.spec.resources, detectCgroups().version === 'v2'),
+    properties: foreground ? properties.filter((property) => property[0] !== 'TasksMax') : properties,
   });
 }
 
@@ -101,7 +131,7 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   await prepareBundle(engine, container, `${scopeCgroupPath(engine, id)}/container`);
   const tty = container.config.spec.tty;
   const runArgs = [runtime.runtime.path, ...runtime.globalArgs, 'run', '--bundle', paths.bundle, id];
-  const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec "$@"', 'tpod-run', ...runArgs], {
+  const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec "$@"', 'tpod-run', ...runArgs], {
     stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', tty ? 'inherit' : 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
   });
   let stderrText = '';
@@ -113,7 +143,7 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
   const forward = forwardSignals(runtime.runtime.path, runtime.globalArgs, id, tty);
   try {
-    await registerScope(engine, container, child.pid!);
+    await registerScope(engine, container, child.pid!, true);
     (child.stdio[3] as NodeJS.WritableStream).end('go\n');
     engine.containers.markRunning(id, 'foreground', child.pid!, process.pid);
     const code = await exited;

@@ -34,7 +34,7 @@ export async function stopContainer(engine: Engine, nameOrId: string, timeoutSec
 }
 
 async function finish(engine: Engine, container: ContainerRecord): Promise<ContainerRecord> {
-  if (container.monitor === 'foreground') {
+  if (container.monitor === 'foreground' && processAlive(container.monitorPid)) {
     // The foreground tpod records the status; wait for it briefly, else record it here.
     await waitUntil(() => engine.containers.find(container.id)?.state !== 'running', 2_000);
   }
