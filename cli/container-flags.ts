@@ -19,6 +19,7 @@ import {
   parseUlimit,
   parseVolumeFlag,
   type BindMountRequest,
+  type VolumeMountRequest,
   type NetworkMode,
   type ResourceRequest,
 } from '../src/spec/index.js';
@@ -102,6 +103,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
   const network = parseNetwork(flags.network);
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFileSync(file, 'utf8'), file));
+  const volumeFlags = splitVolumeFlags(flags.volume ?? []);
   const spec = {
     ...defaultSpecOptions(),
     ...(command.length ? { command } : {}),
@@ -113,7 +115,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     tty: Boolean(flags.tty),
     stdin: Boolean(flags.interactive),
     readOnly: Boolean(flags['read-only']),
-    mounts: [...(flags.volume ?? []).map(bindMountFromFlag), ...(flags.tmpfs ?? []).map(parseTmpfsFlag)],
+    mounts: [...volumeFlags.binds, ...(flags.tmpfs ?? []).map(parseTmpfsFlag)],
     capAdd: flags['cap-add'] ?? [],
     capDrop: flags['cap-drop'] ?? [],
     privileged: Boolean(flags.privileged),
@@ -134,13 +136,26 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     runtime: locateRuntime(flags.runtime || process.env.TPOD_RUNTIME || 'runc').name,
     createCommand: argv,
   };
-  return { image, name: flags.name, replace: Boolean(flags.replace), pull: flags.pull, pullOptions: pullOptionsFromFlags(flags), config };
+  return {
+    image,
+    name: flags.name,
+    replace: Boolean(flags.replace),
+    pull: flags.pull,
+    pullOptions: pullOptionsFromFlags(flags),
+    config,
+    volumeMounts: volumeFlags.volumes,
+  };
 }
 
-function bindMountFromFlag(value: string): BindMountRequest {
-  const request = parseVolumeFlag(value);
-  if (!('source' in request)) throw new InvalidArgumentError(`named volume in "-v ${value}": named volumes are not supported yet, use a host path`);
-  return request;
+/** `-v /host:/ctr` is a bind mount; `-v name:/ctr` and `-v /ctr` are (named, anonymous) volumes. */
+function splitVolumeFlags(values: string[]): { binds: BindMountRequest[]; volumes: VolumeMountRequest[] } {
+  const binds: BindMountRequest[] = [];
+  const volumes: VolumeMountRequest[] = [];
+  for (const request of values.map(parseVolumeFlag)) {
+    if (request.type === 'bind') binds.push(request);
+    else volumes.push(request);
+  }
+  return { binds, volumes };
 }
 
 function parseNetwork(value: string): NetworkMode {

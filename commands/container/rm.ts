@@ -13,13 +13,13 @@ export default class Remove extends BaseCommand<typeof Remove> {
     force: Flags.boolean({ char: 'f', description: 'stop running containers first' }),
     all: Flags.boolean({ char: 'a', description: 'remove all containers' }),
     time: Flags.integer({ char: 't', description: 'seconds to wait for a stop before killing' }),
-    volumes: Flags.boolean({ char: 'v', description: 'remove anonymous volumes (tpod creates none yet)' }),
+    volumes: Flags.boolean({ char: 'v', description: 'also remove the container\'s anonymous volumes' }),
   };
 
   async run(): Promise<void> {
     const targets = this.flags.all ? this.engine.containers.list().map((c) => c.id) : this.positionals;
     await reportEach(this, targets, async (target) => {
-      await removeContainer(this.engine, target, { force: this.flags.force, ...(this.flags.time !== undefined ? { timeoutSeconds: this.flags.time } : {}) });
+      await removeContainer(this.engine, target, { force: this.flags.force, volumes: this.flags.volumes, ...(this.flags.time !== undefined ? { timeoutSeconds: this.flags.time } : {}) });
       this.log(target);
     });
   }

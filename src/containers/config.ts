@@ -18,4 +18,8 @@ export interface ContainerConfig {
   runtime: string;
   /** argv of the create/run command, for `tpod generate systemd --new`. */
   createCommand: string[];
+  /** Named and anonymous volumes mounted (their binds are in spec.mounts). */
+  volumes?: string[];
+  /** Anonymous volumes (`-v /path`): removed with the container by `rm -v` and --rm. */
+  anonymousVolumes?: string[];
 }

@@ -14,6 +14,8 @@ import type { ContainerConfig } from './config.js';
 import { newContainerId, randomContainerName, validateContainerName } from './ids.js';
 import type { ContainerRecord } from './store.js';
 import { removeContainer } from './remove.js';
+import { bindNamedVolume, type VolumeMountRequest } from '../spec/index.js';
+import { createVolume } from '../volumes/store.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -24,6 +26,8 @@ export interface CreateRequest {
   pull: PullPolicy;
   pullOptions?: PullOptions;
   config: ContainerConfig;
+  /** `-v NAME:/path` and `-v /path`: resolved (created if missing) into bind mounts. */
+  volumeMounts?: VolumeMountRequest[];
 }
 
 export async function createContainer(engine: Engine, request: CreateRequest): Promise<ContainerRecord> {
@@ -32,6 +36,7 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
     await removeContainer(engine, request.name, { force: true, timeoutSeconds: 0 });
   }
   const image = await resolveImage(engine, request);
+  await resolveVolumes(engine, request);
   const id = newContainerId();
   const snapshots = engine.snapshots(request.config.storageDriver);
   await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });
@@ -41,6 +46,17 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
   } catch (err) {
     await snapshots.remove(id).catch(() => undefined);
     throw err;
+  }
+}
+
+/** Named volumes are created on first use and anonymous ones made per container, as podman. */
+async function resolveVolumes(engine: Engine, request: CreateRequest): Promise<void> {
+  const config = request.config;
+  for (const mount of request.volumeMounts ?? []) {
+    const volume = await createVolume(engine, mount.name, { anonymous: mount.name === undefined, ignoreExisting: true });
+    config.spec.mounts.push(bindNamedVolume(mount, volume.Mountpoint));
+    config.volumes = [...(config.volumes ?? []), volume.Name];
+    if (volume.Anonymous) config.anonymousVolumes = [...(config.anonymousVolumes ?? []), volume.Name];
   }
 }
 

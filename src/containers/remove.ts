@@ -9,10 +9,13 @@ import { ConflictError } from '../errors.js';
 import { containerScope, monitorScope } from './layout.js';
 import { stopContainer } from './stop.js';
 import { syncContainer } from './sync.js';
+import { removeVolume } from '../volumes/store.js';
 
 export interface RemoveOptions {
   force?: boolean;
   timeoutSeconds?: number;
+  /** `rm -v`: also remove the container's anonymous volumes (--rm always does). */
+  volumes?: boolean;
 }
 
 export async function removeContainer(engine: Engine, nameOrId: string, options: RemoveOptions = {}): Promise<string> {
@@ -35,6 +38,9 @@ export async function removeContainer(engine: Engine, nameOrId: string, options:
   await rm(paths.run, { recursive: true, force: true });
   await rm(paths.dir, { recursive: true, force: true });
   engine.containers.delete(container.id);
+  if (options.volumes || container.config.autoRemove) {
+    for (const name of container.config.anonymousVolumes ?? []) await removeVolume(engine, name).catch(() => undefined);
+  }
   return container.id;
 }
 

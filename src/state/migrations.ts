@@ -95,6 +95,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX containers_by_state ON containers(state);
     `,
   },
+  {
+    version: 4,
+    description: 'named volumes',
+    sql: `
+      CREATE TABLE volumes (
+        name       TEXT PRIMARY KEY,
+        driver     TEXT NOT NULL DEFAULT 'local' CHECK (driver = 'local'),
+        labels     TEXT NOT NULL DEFAULT '{}',
+        anonymous  INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1)),
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
