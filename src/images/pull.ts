@@ -47,13 +47,19 @@ export interface PullOptions {
   progress?: PullProgress;
 }
 
-/** A source of an image and the names it will be recorded under. */
-interface PullCandidate {
-  open(): ImageSource;
+/** Which image of a source to take and the name it will be recorded under. */
+export interface PullTarget {
+  /** A tag or digest the source knows. */
   ref: string;
   /** The user-facing name the image gets (`docker.io/library/busybox:latest`), if any. */
   name: string | undefined;
+  /** For RepoDigests: `repository@digest`. */
   repository: string;
+}
+
+/** A source of an image and the names it will be recorded under. */
+interface PullCandidate extends PullTarget {
+  open(): ImageSource;
 }
 
 export async function pullImage(engine: Engine, input: string, options: PullOptions = {}): Promise<ImageRecord> {
@@ -63,7 +69,7 @@ export async function pullImage(engine: Engine, input: string, options: PullOpti
     options.progress?.trying?.(candidate.name ?? input);
     const source = candidate.open();
     try {
-      return await pullFrom(engine, source, candidate, options);
+      return await pullFromSource(engine, source, candidate, options);
     } catch (err) {
       // Only "not there" and "cannot reach" move on to the next source; a corrupt or
       // refused image is an answer, not an absence.
@@ -118,7 +124,8 @@ function registrySource(ref: ImageReference, insecure: boolean, options: PullOpt
   return new RegistrySource(client, ref.repository);
 }
 
-async function pullFrom(engine: Engine, source: ImageSource, candidate: PullCandidate, options: PullOptions): Promise<ImageRecord> {
+/** One image from an open source into the store (pull, and load of an archive). */
+export async function pullFromSource(engine: Engine, source: ImageSource, candidate: PullTarget, options: PullOptions = {}): Promise<ImageRecord> {
   const top = await source.getManifest(candidate.ref);
   const chosen = await resolvePlatform(source, top, options.platform);
   const manifest = chosen.manifest as ImageManifest;
