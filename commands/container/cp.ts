@@ -1,0 +1,17 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { copyFiles } from '../../src/containers/cp.js';
+
+export default class Copy extends BaseCommand<typeof Copy> {
+  static override aliases = ['cp'];
+  static override description = 'Copy files between a container and the host';
+  static override examples = ['tpod cp web:/etc/hostname ./hostname', 'tpod cp ./config.txt web:/etc/app/'];
+  static override args = {
+    source: Args.string({ required: true, description: 'CONTAINER:PATH or a host path' }),
+    destination: Args.string({ required: true, description: 'CONTAINER:PATH or a host path' }),
+  };
+
+  async run(): Promise<void> {
+    await copyFiles(this.engine, this.args.source, this.args.destination);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * `tpod cp`: files between a container and the host, either way, as `podman cp`:
+ * `CONTAINER:SRC DEST` or `SRC CONTAINER:DEST`; into a directory when DEST is one, else
+ * under DEST's name. The container's snapshot is mounted for the copy if it is not running.
+ * Container → host copies symlinks as symlinks (never follows them out of the container);
+ * host → container goes through the layer applier (no writes through symlinks).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { create as createTar } from 'tar';
+import type { Engine } from '../engine.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { applyLayer } from '../layers/index.js';
+import { resolveInRootfs } from './rootfs-path.js';
+import type { ContainerRecord } from './store.js';
+
+const execFileAsync = promisify(execFile);
+
+interface Endpoint {
+  container?: ContainerRecord;
+  path: string;
+}
+
+export async function copyFiles(engine: Engine, source: string, destination: string): Promise<void> {
+  const from = parseEndpoint(engine, source);
+  const to = parseEndpoint(engine, destination);
+  if (from.container && to.container) throw new InvalidArgumentError('copying between containers is not supported');
+  if (!from.container && !to.container) throw new InvalidArgumentError(`one of "${source}" and "${destination}" must be CONTAINER:PATH`);
+  const container = (from.container ?? to.container)!;
+  const snapshots = engine.snapshots(container.config.storageDriver);
+  const wasMounted = await snapshots.isMounted(container.id);
+  const rootfs = await snapshots.mount(container.id);
+  try {
+    if (from.container) await copyOut(rootfs, from.path, to.path);
+    else await copyIn(rootfs, from.path, to.path);
+  } finally {
+    if (!wasMounted) await snapshots.unmount(container.id).catch(() => undefined);
+  }
+}
+
+function parseEndpoint(engine: Engine, value: string): Endpoint {
+  const colon = value.indexOf(':');
+  if (colon > 0 && !value.slice(0, colon).includes('/')) {
+    const name = value.slice(0, colon);
+    const container = engine.containers.find(name);
+    if (!container) throw new NotFoundError(`no container with name or ID "${name}" found: no such container`);
+    return { container, path: value.slice(colon + 1) || '/' };
+  }
+  return { path: value };
+}
+
+async function copyOut(rootfs: string, containerPath: string, hostPath: string): Promise<void> {
+  const resolved = await resolveInRootfs(rootfs, containerPath);
+  await stat(resolved).catch(() => {
+    throw new NotFoundError(`"${containerPath}" could not be found in the container: no such file or directory`);
+  });
+  // -a keeps modes, owners and symlinks as links; -T never treats DEST as a directory to descend.
+  const target = (await isDirectory(hostPath)) ? join(hostPath, basename(resolved)) : hostPath;
+  await execFileAsync('cp', ['-a', '-T', '--', resolved, target]);
+}
+
+async function copyIn(rootfs: string, hostPath: string, containerPath: string): Promise<void> {
+  await stat(hostPath).catch(() => {
+    throw new NotFoundError(`"${hostPath}" could not be found on the host: no such file or directory`);
+  });
+  const resolved = await resolveInRootfs(rootfs, containerPath);
+  const intoDirectory = await isDirectory(resolved);
+  const parent = intoDirectory ? resolved : await resolveInRootfs(rootfs, dirname(containerPath));
+  if (!(await isDirectory(parent))) throw new NotFoundError(`"${dirname(containerPath)}" could not be found in the container: no such directory`);
+  const name = intoDirectory ? basename(hostPath) : basename(containerPath);
+  // Stage under the final name so the archive's entries are exactly what lands in `parent`.
+  const staging = await mkdtemp(join(tmpdir(), 'tpod-cp-'));
+  try {
+    await execFileAsync('cp', ['-a', '-T', '--', hostPath, join(staging, name)]);
+    await applyLayer(createTar({ cwd: staging, portable: false }, [name]), parent);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
