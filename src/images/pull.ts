@@ -21,6 +21,7 @@ import { RegistryClient, type Credentials } from '../registry/index.js';
 import { unpackLayer } from '../layers/index.js';
 import { credentialsFor } from '../auth/auth-file.js';
 import { chainIds } from './chain-id.js';
+import { collectImageGarbage } from './gc.js';
 import { OciLayoutSource, RegistrySource, type ImageSource, type SourceManifest } from './source.js';
 import type { ImageRecord, LayerRecord } from './store.js';
 import { log } from '../log.js';
@@ -63,6 +64,7 @@ interface PullCandidate extends PullTarget {
 }
 
 export async function pullImage(engine: Engine, input: string, options: PullOptions = {}): Promise<ImageRecord> {
+  await collectImageGarbage(engine);
   const candidates = pullCandidates(engine, input, options);
   const failures: string[] = [];
   for (const candidate of candidates) {
