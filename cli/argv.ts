@@ -71,3 +71,27 @@ export function endFlagsAfterFirstArgument(args: readonly string[], flags: Recor
   }
   return [...args];
 }
+
+/**
+ * `--tls-verify=false`: podman (Go's pflag) takes `=true`/`=false` on boolean flags; oclif
+ * reads `--name=value` on a boolean as an unknown word. Rewritten to `--no-name` (flags
+ * with allowNo), `--name`, or nothing (`=false` on a flag without a negation: its default).
+ * Only before a `--`: after it the words belong to the container.
+ */
+export function normalizeBooleanValues(args: readonly string[], flags: Record<string, FlagShape & { allowNo?: boolean }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...out, ...args.slice(i)];
+    const match = /^--([^=]+)=(true|false)$/i.exec(arg);
+    const flag = match ? flags[match[1]!] : undefined;
+    if (!match || flag?.type !== 'boolean') {
+      out.push(arg);
+      continue;
+    }
+    const value = match[2]!.toLowerCase() === 'true';
+    if (value) out.push(`--${match[1]}`);
+    else if (flag.allowNo) out.push(`--no-${match[1]}`);
+  }
+  return out;
+}

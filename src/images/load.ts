@@ -13,7 +13,7 @@
  * node-tar refuses paths that leave the directory, and the docker-archive reader refuses
  * symbolic links that do.
  */
-import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,6 +32,9 @@ import type { ImageRecord } from './store.js';
 /** docker 25+ writes the full name here and only the tag in ref.name. */
 const CONTAINERD_NAME_ANNOTATION = 'io.containerd.image.name';
 const EXTRACTED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink']);
+const LOAD_DIR_PREFIX = 'load-';
+/** A load killed with -9 leaves its directory; one untouched this long is no live load's. */
+const STALE_LOAD_MS = 24 * 60 * 60 * 1000;
 
 export interface LoadOptions {
   progress?: PullProgress;
@@ -49,7 +52,8 @@ export async function loadImages(engine: Engine, input: Readable, options: LoadO
   const label = options.label ?? 'archive';
   const parent = join(engine.paths.root, 'tmp');
   await mkdir(parent, { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(join(parent, 'load-'));
+  await removeStaleLoads(parent);
+  const dir = await mkdtemp(join(parent, LOAD_DIR_PREFIX));
   try {
     await extractArchive(input, dir, label);
     if (await exists(join(dir, 'manifest.json'))) return await loadDockerArchive(engine, dir, label, options);
@@ -153,6 +157,16 @@ async function loadOne(
     return { image: engine.images.get(image.id), names };
   } finally {
     await source.close();
+  }
+}
+
+async function removeStaleLoads(parent: string): Promise<void> {
+  const cutoff = Date.now() - STALE_LOAD_MS;
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
+    const path = join(parent, name);
+    const modified = await stat(path).then((st) => st.mtimeMs, () => Date.now());
+    if (modified < cutoff) await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -57,11 +57,14 @@ export async function pushImage(engine: Engine, input: string, destination: stri
   try {
     const stored = await storedManifest(engine, image);
     const { manifest } = stored;
+    const mountFrom = sourceRepository(image, target);
     await forEachLimited(manifest.layers, PARALLEL_UPLOADS, async (layer) => {
-      const state = await uploadIfMissing(engine, client, target.repository, layer, () => options.progress?.blob?.(layer, 'copying'));
+      const state = await uploadIfMissing(engine, client, target.repository, layer, mountFrom, () => options.progress?.blob?.(layer, 'copying'));
       options.progress?.blob?.(layer, state);
     });
-    options.progress?.config?.(manifest.config, await uploadIfMissing(engine, client, target.repository, manifest.config));
+    // Not inside `progress?.config?.(…)`: optional chaining would skip the upload with -q.
+    const configState = await uploadIfMissing(engine, client, target.repository, manifest.config, mountFrom);
+    options.progress?.config?.(manifest.config, configState);
     options.progress?.writing?.();
     const digest = await client.putManifest(target.repository, target.tag ?? stored.digest, stored.bytes, stored.mediaType);
     return { destination: target.toString(), digest };
@@ -110,19 +113,40 @@ function nameFor(image: ImageRecord, input: string): string | undefined {
   return image.names.length === 1 && !/^(sha256:)?[a-f0-9]{3,64}$/.test(input) ? image.names[0] : undefined;
 }
 
+/**
+ * A repository on the destination registry the image was pulled from (RepoDigests), from
+ * which the registry can mount blobs instead of receiving them again.
+ */
+function sourceRepository(image: ImageRecord, target: ImageReference): string | undefined {
+  for (const repoDigest of image.repoDigests) {
+    const name = repoDigest.slice(0, repoDigest.indexOf('@'));
+    if (!name.startsWith(`${target.registry}/`)) continue;
+    const repository = name.slice(target.registry.length + 1);
+    if (repository !== target.repository) return repository;
+  }
+  return undefined;
+}
+
 async function uploadIfMissing(
   engine: Engine,
   client: RegistryClient,
   repository: string,
   descriptor: Descriptor,
+  mountFrom: string | undefined,
   starting?: () => void,
 ): Promise<'exists' | 'done'> {
   const digest = validateDigest(descriptor.digest);
   if (await client.blobExists(repository, digest)) return 'exists';
   starting?.();
   const { size } = await engine.content.info(digest);
-  await client.uploadBlob(repository, digest, size, await engine.content.readStream(digest));
-  return 'done';
+  // The stream is opened only now: a mount (201) never reads it, and it must not leak.
+  const body = await engine.content.readStream(digest);
+  try {
+    const result = await client.uploadBlob(repository, digest, size, body, { mountFrom });
+    return result.mounted ? 'exists' : 'done';
+  } finally {
+    body.destroy();
+  }
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
