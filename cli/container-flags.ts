@@ -3,8 +3,9 @@
  * translation into a create request for the engine.
  */
 import { Flags } from '@oclif/core';
-import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from '../src/errors.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AlreadyExistsError, InvalidArgumentError } from '../src/errors.js';
 import type { ContainerConfig, LogDriver } from '../src/containers/config.js';
 import type { CreateRequest, PullPolicy } from '../src/containers/create.js';
 import { parseBytes, parseCpus } from '../src/containers/units.js';
@@ -61,6 +62,8 @@ export const containerFlags = {
   'stop-signal': Flags.string({ description: 'signal to stop the container' }),
   'stop-timeout': Flags.integer({ description: 'seconds to wait before killing the container on stop', default: 10 }),
   'storage-driver': Flags.string({ description: 'snapshot driver: overlay (default) or vfs' }),
+  cidfile: Flags.string({ description: 'write the container ID to this file (it must not exist)' }),
+  'conmon-pidfile': Flags.string({ description: 'also write conmon\'s PID to this file (PIDFile= of a systemd unit)' }),
 };
 
 export interface ContainerFlagValues extends PullFlagValues {
@@ -97,6 +100,8 @@ export interface ContainerFlagValues extends PullFlagValues {
   'stop-timeout': number;
   'storage-driver'?: string | undefined;
   runtime?: string | undefined;
+  cidfile?: string | undefined;
+  'conmon-pidfile'?: string | undefined;
 }
 
 export function createRequestFromFlags(flags: ContainerFlagValues, image: string, command: string[], argv: string[]): CreateRequest {
@@ -135,6 +140,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     storageDriver: flags['storage-driver'] ?? 'overlay',
     runtime: locateRuntime(flags.runtime || process.env.TPOD_RUNTIME || 'runc').name,
     createCommand: argv,
+    ...(flags['conmon-pidfile'] ? { conmonPidFile: resolve(flags['conmon-pidfile']) } : {}),
   };
   return {
     image,
@@ -172,4 +178,24 @@ function resourcesFromFlags(flags: ContainerFlagValues): ResourceRequest {
     // Podman's default pids limit is 2048 where the pids controller exists.
     pidsLimit: flags['pids-limit'] ?? 2048,
   };
+}
+
+/** --cidfile is refused up front when the file exists (podman's rule): it may name another container. */
+export function checkCidFile(path: string | undefined): void {
+  if (path && existsSync(path)) {
+    throw new AlreadyExistsError(`container id file exists. Ensure another container is not using it or delete ${path}`);
+  }
+}
+
+export function writeCidFile(path: string | undefined, id: string): void {
+  if (path) writeFileSync(path, id, { flag: 'wx' });
+}
+
+/**
+ * The create command as typed (podman's CreateCommand): the process's own argv, before
+ * the launcher moved global flags and added `--`, with the command words in place, so
+ * `generate systemd --new` can find `run`/`create` and the image as podman does.
+ */
+export function createCommand(): string[] {
+  return ['tpod', ...process.argv.slice(2)];
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { containerFlags, createRequestFromFlags } from '../cli/container-flags.js';
+import { checkCidFile, containerFlags, createCommand, createRequestFromFlags, writeCidFile } from '../cli/container-flags.js';
 import { createContainer } from '../src/containers/create.js';
 import { runForeground, startDetached } from '../src/containers/start.js';
 import { removeContainer } from '../src/containers/remove.js';
@@ -22,8 +22,10 @@ export default class Run extends BaseCommand<typeof Run> {
 
   async run(): Promise<void> {
     const [image, ...command] = this.positionals;
-    const request = createRequestFromFlags(this.flags, image!, command, ['tpod', ...this.argv]);
+    const request = createRequestFromFlags(this.flags, image!, command, createCommand());
+    checkCidFile(this.flags.cidfile);
     const container = await createContainer(this.engine, request);
+    writeCidFile(this.flags.cidfile, container.id);
     try {
       if (this.flags.detach) {
         await startDetached(this.engine, container);

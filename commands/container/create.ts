@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { containerFlags, createRequestFromFlags } from '../../cli/container-flags.js';
+import { checkCidFile, containerFlags, createCommand, createRequestFromFlags, writeCidFile } from '../../cli/container-flags.js';
 import { createContainer } from '../../src/containers/create.js';
 
 export default class Create extends BaseCommand<typeof Create> {
@@ -13,8 +13,10 @@ export default class Create extends BaseCommand<typeof Create> {
 
   async run(): Promise<void> {
     const [image, ...command] = this.positionals;
-    const request = createRequestFromFlags(this.flags, image!, command, ['tpod', ...this.argv]);
+    const request = createRequestFromFlags(this.flags, image!, command, createCommand());
+    checkCidFile(this.flags.cidfile);
     const container = await createContainer(this.engine, request);
+    writeCidFile(this.flags.cidfile, container.id);
     this.log(container.id);
   }
 }

@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { ignoringMissing, readCidFiles } from '../../cli/cidfile.js';
 import { reportEach } from '../../cli/report-each.js';
 import { removeContainer } from '../../src/containers/remove.js';
+import { collectOrphanContainers } from '../../src/containers/orphans.js';
 
 export default class Remove extends BaseCommand<typeof Remove> {
   static override aliases = ['rm'];
@@ -13,14 +15,20 @@ export default class Remove extends BaseCommand<typeof Remove> {
     force: Flags.boolean({ char: 'f', description: 'stop running containers first' }),
     all: Flags.boolean({ char: 'a', description: 'remove all containers' }),
     time: Flags.integer({ char: 't', description: 'seconds to wait for a stop before killing' }),
+    cidfile: Flags.string({ multiple: true, description: 'read the container ID from this file (repeatable)' }),
+    ignore: Flags.boolean({ char: 'i', description: 'ignore containers that do not exist (and missing --cidfile files)' }),
     volumes: Flags.boolean({ char: 'v', description: 'also remove the container\'s anonymous volumes' }),
   };
 
   async run(): Promise<void> {
-    const targets = this.flags.all ? this.engine.containers.list().map((c) => c.id) : this.positionals;
-    await reportEach(this, targets, async (target) => {
-      await removeContainer(this.engine, target, { force: this.flags.force, volumes: this.flags.volumes, ...(this.flags.time !== undefined ? { timeoutSeconds: this.flags.time } : {}) });
-      this.log(target);
-    });
+    const targets = this.flags.all ? this.engine.containers.list().map((c) => c.id) : [...this.positionals, ...readCidFiles(this.flags.cidfile ?? [], this.flags.ignore)];
+    await reportEach(this, targets, (target) =>
+      ignoringMissing(this.flags.ignore, async () => {
+        await removeContainer(this.engine, target, { force: this.flags.force, volumes: this.flags.volumes, ...(this.flags.time !== undefined ? { timeoutSeconds: this.flags.time } : {}) });
+        this.log(target);
+      }),
+    );
+    // What a killed create left without a record (its snapshot may still be mounted).
+    if (this.flags.all) await collectOrphanContainers(this.engine);
   }
 }

@@ -5,7 +5,7 @@
  * any command that finds a dead container still marked running (kill -9, systemctl stop).
  * Every step is idempotent, so two of them racing on one container is harmless.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
 import type { Engine } from '../engine.js';
 import { NotFoundError } from '../errors.js';
 import { containerScope } from './layout.js';
@@ -27,12 +27,29 @@ export async function cleanupContainer(engine: Engine, id: string, known: { exit
     if (!now || now.state === 'running' || now.state === 'paused') return;
   }
   await engine.runtime(container.config.runtime).delete(container.id, true).catch(() => undefined);
+  if (container.monitor === 'foreground') await removeRuntimeCgroupParents(engine, container.id);
   await engine.snapshots(container.config.storageDriver).unmount(container.id).catch(() => undefined);
   if (container.config.autoRemove) {
     await removeContainer(engine, container.id, { force: true, timeoutSeconds: 0 }).catch((err: unknown) => {
       if (!(err instanceof NotFoundError)) throw err;
     });
   }
+}
+
+/**
+ * In the foreground the container's cgroup is `<scope>/container`; runc removes that, but
+ * in v1 hierarchies systemd does not manage (cpuset, freezer, ...) it also created the
+ * scope's directory, which nobody removes: rmdir it (an empty cgroup only; the
+ * systemd-owned ones are left to systemd).
+ */
+async function removeRuntimeCgroupParents(engine: Engine, id: string): Promise<void> {
+  const slice = engine.paths.rootless ? 'user.slice' : 'machine.slice';
+  const hierarchies = await readdir('/sys/fs/cgroup').catch(() => [] as string[]);
+  await Promise.all(
+    hierarchies
+      .filter((h) => h !== 'systemd' && h !== 'unified')
+      .map((h) => rmdir(`/sys/fs/cgroup/${h}/${slice}/${containerScope(id)}`).catch(() => undefined)),
+  );
 }
 
 export async function readExitFile(engine: Engine, id: string): Promise<number | undefined> {

@@ -18,6 +18,8 @@ export interface ContainerConfig {
   runtime: string;
   /** argv of the create/run command, for `tpod generate systemd --new`. */
   createCommand: string[];
+  /** --conmon-pidfile: a second copy of conmon's PID file, for PIDFile= of a systemd unit. */
+  conmonPidFile?: string | undefined;
   /** Named and anonymous volumes mounted (their binds are in spec.mounts). */
   volumes?: string[];
   /** Anonymous volumes (`-v /path`): removed with the container by `rm -v` and --rm. */

@@ -11,9 +11,10 @@ import { findLocalImage } from '../images/lookup.js';
 import { pullImage, type PullOptions } from '../images/pull.js';
 import type { ImageRecord } from '../images/store.js';
 import type { ContainerConfig } from './config.js';
-import { newContainerId, randomContainerName, validateContainerName } from './ids.js';
+import { newContainerId, uniqueContainerName, validateContainerName } from './ids.js';
 import type { ContainerRecord } from './store.js';
 import { removeContainer } from './remove.js';
+import { createDone, markCreating } from './orphans.js';
 import { bindNamedVolume, type VolumeMountRequest } from '../spec/index.js';
 import { createVolume } from '../volumes/store.js';
 
@@ -31,7 +32,7 @@ export interface CreateRequest {
 }
 
 export async function createContainer(engine: Engine, request: CreateRequest): Promise<ContainerRecord> {
-  const name = request.name ? validateContainerName(request.name) : randomContainerName();
+  const name = request.name ? validateContainerName(request.name) : uniqueContainerName((candidate) => engine.containers.find(candidate) !== undefined);
   if (request.replace && request.name && engine.containers.find(request.name)) {
     await removeContainer(engine, request.name, { force: true, timeoutSeconds: 0 });
   }
@@ -40,9 +41,12 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
   const id = newContainerId();
   const snapshots = engine.snapshots(request.config.storageDriver);
   await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });
+  await markCreating(engine, id);
   await snapshots.prepare(id, image.layers.map((chainId) => engine.layerDir(chainId)));
   try {
-    return engine.containers.insert({ id, name, imageId: image.id, imageName: image.names[0] ?? image.id, config: request.config });
+    const record = engine.containers.insert({ id, name, imageId: image.id, imageName: image.names[0] ?? image.id, config: request.config });
+    await createDone(engine, id);
+    return record;
   } catch (err) {
     await snapshots.remove(id).catch(() => undefined);
     throw err;

@@ -1,4 +1,4 @@
-/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited= filters. */
+/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited=, restart-policy= filters. */
 import { InvalidArgumentError } from '../errors.js';
 import type { ContainerRecord } from './store.js';
 
@@ -20,6 +20,9 @@ function parseFilter(filter: string): (container: ContainerRecord) => boolean {
       return (c) => c.id.startsWith(value);
     case 'ancestor':
       return (c) => c.imageName.includes(value) || c.imageId.startsWith(value);
+    case 'restart-policy':
+      // tpod-restart.service starts `restart-policy=always` containers at boot (podman's).
+      return (c) => c.config.restartPolicy.split(':')[0] === value;
     case 'exited':
       return (c) => c.state === 'exited' && String(c.exitCode) === value;
     default:

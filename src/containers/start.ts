@@ -13,12 +13,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../engine.js';
 import { RuntimeError, TpodError } from '../errors.js';
 import { detectCgroups } from '../info/cgroups.js';
 import { spawnConmon } from '../monitor/conmon.js';
+import { stringProperty, uint64Property } from '../systemd/properties.js';
 import { resourceProperties } from '../systemd/resources.js';
 import { prepareBundle } from './bundle.js';
 import { containerScope, monitorScope } from './layout.js';
@@ -56,7 +57,7 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
     exitCommand: [process.execPath, TPOD_BIN, '--root', engine.paths.root, '--runroot', engine.paths.runroot, 'container', 'cleanup', id],
   });
   try {
-    await systemd.startTransientScope({ name: monitorScope(id), pids: [conmon.pid], slice: slice(engine), description: `tpod monitor of ${container.name}` });
+    await systemd.startTransientScope({ name: monitorScope(id), pids: [conmon.pid], slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
     const pid = await conmon.proceed().catch((err: unknown) => {
       throw withExitStatus(err);
     });
@@ -64,7 +65,11 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
     await runtime.start(id);
     // conmon forks once it may proceed and the first process exits: its child, named in
     // the conmon pid file, is the monitor that stays.
-    engine.containers.markRunning(id, 'conmon', pid, (await readPidFile(paths.conmonPidFile)) ?? conmon.pid);
+    const monitorPid = (await readPidFile(paths.conmonPidFile)) ?? conmon.pid;
+    engine.containers.markRunning(id, 'conmon', pid, monitorPid);
+    // --conmon-pidfile (generate systemd's PIDFile=): written before tpod exits, so systemd
+    // finds conmon, the process that lives as long as the container, when ExecStart returns.
+    if (container.config.conmonPidFile) await writeFile(container.config.conmonPidFile, `${monitorPid}\n`);
   } catch (err) {
     conmon.abandon();
     await runtime.delete(id, true).catch(() => undefined);
@@ -94,6 +99,13 @@ async function forgetPreviousRun(engine: Engine, container: ContainerRecord): Pr
   await engine.runtime(container.config.runtime).delete(container.id, true);
 }
 
+/**
+ * A scope that failed (killed after its stop timeout by `systemctl stop`) would stay loaded
+ * as failed, and its name could not be started again by the next `tpod start`: let
+ * systemd unload it as soon as it is inactive or failed (systemd-run --collect).
+ */
+const COLLECT_FAILED = stringProperty('CollectMode', 'inactive-or-failed');
+
 async function readPidFile(path: string): Promise<number | undefined> {
   const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
   return Number.isNaN(pid) || pid <= 0 ? undefined : pid;
@@ -106,7 +118,14 @@ async function readPidFile(path: string): Promise<number | undefined> {
  */
 async function registerScope(engine: Engine, container: ContainerRecord, pid: number, foreground = false): Promise<void> {
   const systemd = await engine.systemd();
-  const properties = resourceProperties(container.config.spec.resources, detectCgroups().version === 'v2');
+  const properties = [
+    ...resourceProperties(container.config.spec.resources, detectCgroups().version === 'v2'),
+    // `systemctl stop` of the scope waits the container's stop timeout before SIGKILL, as
+    // `tpod stop` does, not systemd's 90 s (a PID 1 without a TERM handler ignores TERM).
+    // 0 would mean "no timeout" to systemd, so --stop-timeout 0 becomes 1 µs.
+    uint64Property('TimeoutStopUSec', BigInt(Math.max(1, container.config.stopTimeout * 1_000_000))),
+    COLLECT_FAILED,
+  ];
   await systemd.startTransientScope({
     name: containerScope(container.id),
     pids: [pid],

@@ -3,6 +3,7 @@
  * SIGTERM), then SIGKILL to every process after the timeout, as podman (default 10 s).
  * PID 1 in a container ignores signals it has no handler for, so `sleep` needs the KILL.
  */
+import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine.js';
 import { ConflictError } from '../errors.js';
 import { log } from '../log.js';
@@ -38,6 +39,11 @@ async function finish(engine: Engine, container: ContainerRecord): Promise<Conta
     // The foreground tpod records the status; wait for it briefly, else record it here.
     await waitUntil(() => engine.containers.find(container.id)?.state !== 'running', 2_000);
   }
+  if (container.monitor === 'conmon') {
+    // conmon writes the exit file just after it reaps the init: reading before that would
+    // record -1.
+    await waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !runningProcess(container.monitorPid), 2_000);
+  }
   await cleanupContainer(engine, container.id);
   return engine.containers.find(container.id) ?? container;
 }
@@ -45,6 +51,17 @@ async function finish(engine: Engine, container: ContainerRecord): Promise<Conta
 /** True once the container's init is gone: its exit file written or its PID dead. */
 async function waitForExit(engine: Engine, container: ContainerRecord, timeoutMs: number): Promise<boolean> {
   return waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !(await initAlive(engine, container)), timeoutMs);
+}
+
+/** Alive and not a zombie (an exited conmon whose reaper has not reaped it yet is done). */
+function runningProcess(pid: number | undefined): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 async function initAlive(engine: Engine, container: ContainerRecord): Promise<boolean> {
