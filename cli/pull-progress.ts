@@ -3,7 +3,6 @@
  * shows each blob's state, bytes and rate, redrawn in place. Otherwise: one plain line per
  * step ("Copying blob …"), so logs and CI output stay readable. `-q` prints nothing.
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { PullProgress } from '../src/images/pull.js';
 import type { Descriptor } from '../src/oci/types.js';
 import { humanSize } from '../src/ui/human.js';
@@ -31,6 +30,8 @@ interface BlobLine {
 export async function withPullProgress<T>(quiet: boolean, pull: (progress: PullProgress | undefined) => Promise<T>): Promise<T> {
   if (quiet) return pull(undefined);
   if (!process.stderr.isTTY) return pull(plainPullProgress((line) => process.stderr.write(`${line}\n`)));
+  // listr2 is loaded only for a terminal: plain and quiet pulls never pay for it.
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
   let result: T | undefined;
   const blobs = new Map<string, BlobLine>();
   const list = new Listr(

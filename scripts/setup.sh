@@ -12,7 +12,7 @@ PACKAGES=(
   runc crun conmon catatonit uidmap fuse-overlayfs slirp4netns attr util-linux
   systemd systemd-container dbus dbus-user-session
   docker-registry skopeo umoci buildah podman busybox-static apache2-utils
-  python3 make g++
+  python3 make g++ man-db
 )
 
 missing=()
@@ -37,7 +37,7 @@ fi
 
 # Build only when a source is newer than the last build (tsc takes ~15 s here).
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ -n "$(find src cli commands test bin scripts package.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ ! -f man/tpod.1 ] || [ -n "$(find src cli commands test bin scripts package.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
   npm run --silent build
   touch "$stamp"
 fi

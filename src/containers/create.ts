@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { findLocalImage } from '../images/lookup.js';
-import { pullImage, type PullOptions } from '../images/pull.js';
+import type { PullOptions } from '../images/pull.js';
 import type { ImageRecord } from '../images/store.js';
 import type { ContainerConfig } from './config.js';
 import { newContainerId, uniqueContainerName, validateContainerName } from './ids.js';
@@ -71,5 +71,7 @@ async function resolveImage(engine: Engine, request: CreateRequest): Promise<Ima
     throw new NotFoundError(`${request.image}: image not known`, { hint: 'pull it first, or use --pull=missing' });
   }
   if (!request.image) throw new InvalidArgumentError('an image name is required');
+  // Loaded only when needed: the registry client and layer unpacker cost start-up time.
+  const { pullImage } = await import('../images/pull.js');
   return pullImage(engine, request.image, request.pullOptions ?? {});
 }

@@ -18,7 +18,6 @@ import type { Descriptor, ImageConfig, ImageManifest } from '../oci/types.js';
 import { parseReference, type ImageReference } from '../reference/reference.js';
 import { loadRegistriesConfig, resolvePullSources, searchRegistries } from '../registries/config.js';
 import { RegistryClient, type Credentials } from '../registry/index.js';
-import { unpackLayer } from '../layers/index.js';
 import { credentialsFor } from '../auth/auth-file.js';
 import { chainIds } from './chain-id.js';
 import { collectImageGarbage } from './gc.js';
@@ -141,16 +140,33 @@ export async function pullFromSource(engine: Engine, source: ImageSource, candid
   // The manifest's exact bytes, kept so push and save hand out the digest that was pulled
   // (re-serialising would change it). Before the record, like every other file.
   if (!(await engine.content.has(chosen.digest))) await engine.content.writeBuffer(chosen.bytes);
+  const names = candidate.name ? [candidate.name] : [];
+  // RepoDigests name the digest of what the user asked for (the index, if there was one).
+  const repoDigests = candidate.name || candidate.repository.includes('/') ? [`${candidate.repository}@${top.digest}`] : [];
+  const unchanged = alreadyRecorded(engine, manifest.config.digest, chosen.digest, names, repoDigests);
+  if (unchanged) return unchanged;
   return engine.images.commit({
     manifestDigest: chosen.digest,
     manifestType: chosen.mediaType,
     configDigest: manifest.config.digest,
     config,
     layers,
-    names: candidate.name ? [candidate.name] : [],
-    // RepoDigests name the digest of what the user asked for (the index, if there was one).
-    repoDigests: candidate.name || candidate.repository.includes('/') ? [`${candidate.repository}@${top.digest}`] : [],
+    names,
+    repoDigests,
   });
+}
+
+/**
+ * A pull of an image already present, under the same names, records nothing new: skip the
+ * write transaction (and its fsync), which is most of a warm pull's local cost.
+ */
+function alreadyRecorded(engine: Engine, configDigest: string, manifestDigest: string, names: string[], repoDigests: string[]): ImageRecord | undefined {
+  const existing = engine.images.find(configDigest.slice(configDigest.indexOf(':') + 1));
+  if (!existing || existing.manifestDigest !== manifestDigest) return undefined;
+  const hasAll = (have: string[], want: string[]): boolean => want.every((item) => have.includes(item));
+  if (!hasAll(existing.repoDigests, repoDigests)) return undefined;
+  // The name must point at this image (a tag moved elsewhere is moved back by commit).
+  return names.every((name) => engine.images.find(name)?.id === existing.id) ? existing : undefined;
 }
 
 async function resolvePlatform(source: ImageSource, top: SourceManifest, platform: PlatformChoice | undefined): Promise<SourceManifest> {
@@ -212,6 +228,7 @@ async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descr
   }
   const target = engine.layerDir(record.chainId);
   try {
+    const { unpackLayer } = await import('../layers/index.js');
     const result = await unpackLayer(await content.readStream(descriptor.digest), target, {
       expected: { digest: descriptor.digest, diffId: record.diffId },
     });

@@ -5,6 +5,7 @@
  * RuntimeError carrying the runtime's own message (runc logs `msg="…"` on stderr).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, RuntimeError } from '../errors.js';
 import type { OciRuntime } from './locate.js';
@@ -42,6 +43,9 @@ export class OciRuntimeCli {
   }
 
   async delete(id: string, force = false): Promise<void> {
+    // No state directory: the runtime does not know the container (never created, or
+    // `runc run` already deleted it). Saves a process spawn on every run --rm.
+    if (!existsSync(join(this.stateDir, id))) return;
     try {
       await this.run(['delete', ...(force ? ['--force'] : []), id], `deleting container ${id}`);
     } catch (err) {
