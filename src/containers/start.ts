@@ -161,13 +161,18 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   }
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
   const forward = forwardSignals(runtime.runtime.path, runtime.globalArgs, id, tty);
+  // The status recorded for the container: runc's, or podman's 126/127 when the command
+  // could not be started at all (runc itself exits 1 then).
+  let recordedCode: number | undefined;
   try {
     await registerScope(engine, container, child.pid!, true);
     (child.stdio[3] as NodeJS.WritableStream).end('go\n');
     engine.containers.markRunning(id, 'foreground', child.pid!, process.pid);
     const code = await exited;
     if (code !== 0 && /executable file not found|permission denied|no such file or directory/.test(stderrText) && stderrText.includes('exec')) {
-      throw withExitStatus(new RuntimeError(lastRuntimeMessage(stderrText)));
+      const failure = withExitStatus(new RuntimeError(lastRuntimeMessage(stderrText)));
+      if (failure instanceof TpodError) recordedCode = failure.exitCode;
+      throw failure;
     }
     return code;
   } catch (err) {
@@ -176,7 +181,7 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   } finally {
     forward.stop();
     const code = await exited;
-    await cleanupContainer(engine, id, { exitCode: code });
+    await cleanupContainer(engine, id, { exitCode: recordedCode ?? code });
   }
 }
 

@@ -28,12 +28,14 @@ describe('tpod run: exit codes', () => {
     }
   });
 
-  it('exits 127 for a command that does not exist, saying so', async () => {
-    const result = await runTpod(['run', '--name', uniqueName('nocmd'), 'busybox', 'no-such-command'], { store });
+  it('exits 127 for a command that does not exist, saying so, and records 127', async () => {
+    const name = uniqueName('nocmd');
+    const result = await runTpod(['run', '--name', name, 'busybox', 'no-such-command'], { store });
     assert.equal(result.code, 127, result.stderr);
     assert.match(result.stderr, /executable file not found/);
     assert.match(result.stderr, /no-such-command/);
     assert.equal(result.stdout, '');
+    assert.equal((await tpodOk(['inspect', '--format', '{{.State.ExitCode}}', name], { store })).trim(), '127');
   });
 
   it('reports 137 for a detached container killed with tpod kill (wait and inspect)', async () => {
