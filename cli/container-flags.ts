@@ -7,7 +7,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AlreadyExistsError, InvalidArgumentError } from '../src/errors.js';
 import type { ContainerConfig, LogDriver } from '../src/containers/config.js';
-import type { CreateRequest, PullPolicy } from '../src/containers/create.js';
+import { createContainer, type CreateRequest, type PullPolicy } from '../src/containers/create.js';
+import type { ContainerRecord } from '../src/containers/store.js';
+import type { Engine } from '../src/engine.js';
 import { parseBytes, parseCpus } from '../src/containers/units.js';
 import { locateRuntime } from '../src/runtime/locate.js';
 import {
@@ -198,4 +200,17 @@ export function writeCidFile(path: string | undefined, id: string): void {
  */
 export function createCommand(): string[] {
   return ['tpod', ...process.argv.slice(2)];
+}
+
+/**
+ * What `create` and `run` share: the request from the flags and `IMAGE [COMMAND...]`, the
+ * --cidfile checked before anything is created and written once the container exists.
+ */
+export async function createFromCommandLine(engine: Engine, flags: ContainerFlagValues & { cidfile?: string | undefined }, positionals: string[]): Promise<ContainerRecord> {
+  const [image, ...command] = positionals;
+  const request = createRequestFromFlags(flags, image!, command, createCommand());
+  checkCidFile(flags.cidfile);
+  const container = await createContainer(engine, request);
+  writeCidFile(flags.cidfile, container.id);
+  return container;
 }

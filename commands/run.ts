@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { checkCidFile, containerFlags, createCommand, createRequestFromFlags, writeCidFile } from '../cli/container-flags.js';
-import { createContainer } from '../src/containers/create.js';
+import { containerFlags, createFromCommandLine } from '../cli/container-flags.js';
 import { runForeground, startDetached } from '../src/containers/start.js';
 import { removeContainer } from '../src/containers/remove.js';
 
@@ -21,11 +20,7 @@ export default class Run extends BaseCommand<typeof Run> {
   };
 
   async run(): Promise<void> {
-    const [image, ...command] = this.positionals;
-    const request = createRequestFromFlags(this.flags, image!, command, createCommand());
-    checkCidFile(this.flags.cidfile);
-    const container = await createContainer(this.engine, request);
-    writeCidFile(this.flags.cidfile, container.id);
+    const container = await createFromCommandLine(this.engine, this.flags, this.positionals);
     try {
       if (this.flags.detach) {
         await startDetached(this.engine, container);

@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { checkCidFile, containerFlags, createCommand, createRequestFromFlags, writeCidFile } from '../../cli/container-flags.js';
-import { createContainer } from '../../src/containers/create.js';
+import { containerFlags, createFromCommandLine } from '../../cli/container-flags.js';
 
 export default class Create extends BaseCommand<typeof Create> {
   static override aliases = ['create'];
@@ -12,11 +11,7 @@ export default class Create extends BaseCommand<typeof Create> {
   static override flags = containerFlags;
 
   async run(): Promise<void> {
-    const [image, ...command] = this.positionals;
-    const request = createRequestFromFlags(this.flags, image!, command, createCommand());
-    checkCidFile(this.flags.cidfile);
-    const container = await createContainer(this.engine, request);
-    writeCidFile(this.flags.cidfile, container.id);
+    const container = await createFromCommandLine(this.engine, this.flags, this.positionals);
     this.log(container.id);
   }
 }
