@@ -10,30 +10,22 @@
  * one with missing files. The copied files are not fsynced (podman's vfs does not either).
  */
 import { chmod } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { snapshotLayout } from './layout.js';
-import { isMergedMounted } from './merged-mount.js';
-import { ROOTFS_MODE, checkLowerDirs, createSnapshotDirs, listSnapshotInfos, readPrepared, removeSnapshotDir } from './snapshot-dir.js';
-import { SystemMounter, type Mounter } from './mounter.js';
+import { snapshotLayout, type SnapshotLayout } from './layout.js';
+import { ROOTFS_MODE, checkLowerDirs, createSnapshotDirs, readPrepared, removeSnapshotDir } from './snapshot-dir.js';
+import { SnapshotDriverBase } from './driver-base.js';
 import { applyLayerCopy } from './copy-layer.js';
-import type { SnapshotDriver, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
+import type { SnapshotDriver, SnapshotInfo, UnmountResult } from './snapshot.js';
 import { writeSnapshotState } from './state.js';
-import { treeSize } from './usage.js';
 
-export class CopyDriver implements SnapshotDriver {
-  readonly name = 'copy';
-  readonly mountsFilesystem = false;
-  readonly #root: string;
-  /** Used only by remove(), to unmount a `merged` someone mounted over (a half state). */
-  readonly #mounter: Mounter;
-
-  constructor(options: SnapshotDriverOptions) {
-    this.#root = resolve(options.root);
-    this.#mounter = options.mounter ?? new SystemMounter();
+export class CopyDriver extends SnapshotDriverBase implements SnapshotDriver {
+  protected usageDir(layout: SnapshotLayout): string {
+    return layout.merged;
   }
 
+  readonly name = 'copy';
+  readonly mountsFilesystem = false;
   async prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo> {
-    const layout = snapshotLayout(this.#root, containerId);
+    const layout = snapshotLayout(this.root, containerId);
     const lowers = await checkLowerDirs(lowerDirs);
     await createSnapshotDirs(layout, [[layout.merged, ROOTFS_MODE]]);
     try {
@@ -42,38 +34,21 @@ export class CopyDriver implements SnapshotDriver {
       await chmod(layout.merged, ROOTFS_MODE);
       await writeSnapshotState(layout, { version: 1, driver: this.name, lowers, created: new Date().toISOString() });
     } catch (err) {
-      await removeSnapshotDir(layout, this.#mounter).catch(() => undefined);
+      await removeSnapshotDir(layout, this.mounter).catch(() => undefined);
       throw err;
     }
     return { id: containerId, dir: layout.dir, merged: layout.merged, driver: this.name, lowers, prepared: true, mounted: false };
   }
 
   async mount(containerId: string): Promise<string> {
-    const layout = snapshotLayout(this.#root, containerId);
+    const layout = snapshotLayout(this.root, containerId);
     await readPrepared(layout, this.name);
     return layout.merged;
   }
 
   async unmount(containerId: string): Promise<UnmountResult> {
-    snapshotLayout(this.#root, containerId); // validates the id, as every driver does
+    snapshotLayout(this.root, containerId); // validates the id, as every driver does
     return 'not-mounted';
   }
 
-  async remove(containerId: string): Promise<void> {
-    await removeSnapshotDir(snapshotLayout(this.#root, containerId), this.#mounter);
-  }
-
-  async isMounted(containerId: string): Promise<boolean> {
-    return isMergedMounted(snapshotLayout(this.#root, containerId));
-  }
-
-  async usage(containerId: string): Promise<number> {
-    const layout = snapshotLayout(this.#root, containerId);
-    await readPrepared(layout, this.name);
-    return treeSize(layout.merged);
-  }
-
-  async listSnapshots(): Promise<SnapshotInfo[]> {
-    return listSnapshotInfos(this.#root);
-  }
 }

@@ -13,7 +13,6 @@
  * racing mounts would stack. unmount() peels stacked mounts if it ever happens.
  */
 import { lstat, mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { CorruptError } from '../errors.js';
 import { kernelLogClock } from './kernel-log.js';
 import { layersDir, snapshotLayout, type SnapshotLayout } from './layout.js';
@@ -23,30 +22,25 @@ import {
   WORK_DIR_MODE,
   checkLowerDirs,
   createSnapshotDirs,
-  listSnapshotInfos,
   readPrepared,
   removeSnapshotDir,
 } from './snapshot-dir.js';
-import { MountCommandError, SystemMounter, type Mounter } from './mounter.js';
+import { MountCommandError } from './mounter.js';
+import { SnapshotDriverBase } from './driver-base.js';
 import { explainOverlayFailure } from './overlay-errors.js';
 import { planOverlayMount, type OverlayMountPlan } from './overlay-options.js';
-import type { SnapshotDriver, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
+import type { SnapshotDriver, SnapshotInfo, UnmountResult } from './snapshot.js';
 import { writeSnapshotState, type SnapshotState } from './state.js';
-import { treeSize } from './usage.js';
 
-export class OverlayDriver implements SnapshotDriver {
-  readonly name = 'overlay';
-  readonly mountsFilesystem = true;
-  readonly #root: string;
-  readonly #mounter: Mounter;
-
-  constructor(options: SnapshotDriverOptions) {
-    this.#root = resolve(options.root);
-    this.#mounter = options.mounter ?? new SystemMounter();
+export class OverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
+  protected usageDir(layout: SnapshotLayout): string {
+    return layout.upper;
   }
 
+  readonly name = 'overlay';
+  readonly mountsFilesystem = true;
   async prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo> {
-    const layout = snapshotLayout(this.#root, containerId);
+    const layout = snapshotLayout(this.root, containerId);
     const lowers = await checkLowerDirs(lowerDirs);
     await createSnapshotDirs(layout, [
       [layout.upper, ROOTFS_MODE],
@@ -57,17 +51,17 @@ export class OverlayDriver implements SnapshotDriver {
     const state: SnapshotState = { version: 1, driver: this.name, lowers, created: new Date().toISOString() };
     try {
       await this.#mountLayout(layout, state); // the support check: fail at create, not at start
-      await unmountMerged(layout, this.#mounter);
+      await unmountMerged(layout, this.mounter);
       await writeSnapshotState(layout, state);
     } catch (err) {
-      await removeSnapshotDir(layout, this.#mounter).catch(() => undefined);
+      await removeSnapshotDir(layout, this.mounter).catch(() => undefined);
       throw err;
     }
     return { id: containerId, dir: layout.dir, merged: layout.merged, driver: this.name, lowers, prepared: true, mounted: false };
   }
 
   async mount(containerId: string): Promise<string> {
-    const layout = snapshotLayout(this.#root, containerId);
+    const layout = snapshotLayout(this.root, containerId);
     if (await isMergedMounted(layout)) return layout.merged;
     const state = await readPrepared(layout, this.name);
     await restoreScratchDirs(layout);
@@ -76,34 +70,17 @@ export class OverlayDriver implements SnapshotDriver {
   }
 
   async unmount(containerId: string): Promise<UnmountResult> {
-    return unmountMerged(snapshotLayout(this.#root, containerId), this.#mounter);
+    return unmountMerged(snapshotLayout(this.root, containerId), this.mounter);
   }
 
-  async remove(containerId: string): Promise<void> {
-    await removeSnapshotDir(snapshotLayout(this.#root, containerId), this.#mounter);
-  }
-
-  async isMounted(containerId: string): Promise<boolean> {
-    return isMergedMounted(snapshotLayout(this.#root, containerId));
-  }
-
-  async usage(containerId: string): Promise<number> {
-    const layout = snapshotLayout(this.#root, containerId);
-    await readPrepared(layout, this.name);
-    return treeSize(layout.upper);
-  }
-
-  async listSnapshots(): Promise<SnapshotInfo[]> {
-    return listSnapshotInfos(this.#root);
-  }
 
   async #mountLayout(layout: SnapshotLayout, state: SnapshotState): Promise<void> {
     const lowers = state.lowers.length > 0 ? state.lowers : [layout.emptyLower];
-    const plan = await planOverlayMount(layersDir(this.#root), lowers, layout.upper, layout.work);
+    const plan = await planOverlayMount(layersDir(this.root), lowers, layout.upper, layout.work);
     const startedUsec = kernelLogClock();
     try {
       await mkdir(plan.cwd, { recursive: true });
-      await this.#mounter.mountOverlay({ options: plan.options, target: layout.merged, cwd: plan.cwd });
+      await this.mounter.mountOverlay({ options: plan.options, target: layout.merged, cwd: plan.cwd });
     } catch (err) {
       if (!(err instanceof MountCommandError)) throw err;
       if (await isMergedMounted(layout)) return; // another tpod process mounted it meanwhile
@@ -113,10 +90,10 @@ export class OverlayDriver implements SnapshotDriver {
 
   /** For tests and `tpod info`-style diagnostics: how a snapshot would be mounted now. */
   async mountPlan(containerId: string): Promise<OverlayMountPlan> {
-    const layout = snapshotLayout(this.#root, containerId);
+    const layout = snapshotLayout(this.root, containerId);
     const state = await readPrepared(layout, this.name);
     const lowers = state.lowers.length > 0 ? state.lowers : [layout.emptyLower];
-    return planOverlayMount(layersDir(this.#root), lowers, layout.upper, layout.work);
+    return planOverlayMount(layersDir(this.root), lowers, layout.upper, layout.work);
   }
 }
 
