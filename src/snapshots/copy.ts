@@ -18,12 +18,13 @@ import type { SnapshotDriver, SnapshotInfo, UnmountResult } from './snapshot.js'
 import { writeSnapshotState } from './state.js';
 
 export class CopyDriver extends SnapshotDriverBase implements SnapshotDriver {
+  readonly name = 'copy';
+  readonly mountsFilesystem = false;
+
   protected usageDir(layout: SnapshotLayout): string {
     return layout.merged;
   }
 
-  readonly name = 'copy';
-  readonly mountsFilesystem = false;
   async prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo> {
     const layout = snapshotLayout(this.root, containerId);
     const lowers = await checkLowerDirs(lowerDirs);

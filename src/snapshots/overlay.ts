@@ -33,12 +33,13 @@ import type { SnapshotDriver, SnapshotInfo, UnmountResult } from './snapshot.js'
 import { writeSnapshotState, type SnapshotState } from './state.js';
 
 export class OverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
+  readonly name = 'overlay';
+  readonly mountsFilesystem = true;
+
   protected usageDir(layout: SnapshotLayout): string {
     return layout.upper;
   }
 
-  readonly name = 'overlay';
-  readonly mountsFilesystem = true;
   async prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo> {
     const layout = snapshotLayout(this.root, containerId);
     const lowers = await checkLowerDirs(lowerDirs);

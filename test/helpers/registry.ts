@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fixturesDir } from './env.js';
 import { repoRoot } from './paths.js';
 
 type RegistryModule = typeof import('../harness/registry.mjs');
@@ -18,3 +19,12 @@ export type { Credentials, Registry, RegistryAuth } from '../harness/registry.mj
 const mod = (await import(pathToFileURL(join(repoRoot, 'test', 'harness', 'registry.mjs')).href)) as RegistryModule;
 
 export const { startRegistry, pushFixtures, addHtpasswdUser, freePort, FIXTURE_PUSHES } = mod;
+
+/** A registry with Basic auth (htpasswd) for one user, holding the fixture images. */
+export async function startAuthRegistry(dir: string, username: string, password: string): Promise<import('../harness/registry.mjs').Registry> {
+  const htpasswd = join(dir, 'htpasswd');
+  await addHtpasswdUser(htpasswd, username, password);
+  const registry = await startRegistry({ dir: join(dir, 'data'), auth: { htpasswd, username, password } });
+  await pushFixtures(registry, fixturesDir());
+  return registry;
+}

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fixturesDir } from '../helpers/env.js';
-import { addHtpasswdUser, pushFixtures, startRegistry, type Registry } from '../helpers/registry.js';
+import { startAuthRegistry, type Registry } from '../helpers/registry.js';
 import { runTpod, tempDir, tempStore, tpodOk } from '../helpers/tpod.js';
 
 describe('tpod login and logout', () => {
@@ -19,10 +18,7 @@ describe('tpod login and logout', () => {
   const busybox = () => `${registry.host}/library/busybox`;
 
   before(async () => {
-    const htpasswd = join(dir.path, 'htpasswd');
-    await addHtpasswdUser(htpasswd, 'alice', 's3cret');
-    registry = await startRegistry({ dir: join(dir.path, 'data'), auth: { htpasswd, username: 'alice', password: 's3cret' } });
-    await pushFixtures(registry, fixturesDir());
+    registry = await startAuthRegistry(dir.path, 'alice', 's3cret');
   });
   after(async () => {
     await registry?.stop();

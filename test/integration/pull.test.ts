@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fixtureLayout, fixtureRef, fixturesDir, testRegistry } from '../helpers/env.js';
-import { addHtpasswdUser, pushFixtures, startRegistry, type Registry } from '../helpers/registry.js';
+import { fixtureLayout, fixtureRef, testRegistry } from '../helpers/env.js';
+import { startAuthRegistry, type Registry } from '../helpers/registry.js';
 import { runTpod, tempDir, tempStore, tpodEnv, tpodOk, TPOD_BIN, type TempStore } from '../helpers/tpod.js';
 
 const imagesJson = async (store: TempStore): Promise<Array<{ Id: string; Names: string[]; Digest: string }>> =>
@@ -122,10 +122,7 @@ describe('tpod pull with Basic auth (htpasswd)', () => {
   const dir = tempDir();
   const store = tempStore();
   before(async () => {
-    const htpasswd = join(dir.path, 'htpasswd');
-    await addHtpasswdUser(htpasswd, 'alice', 's3cret');
-    registry = await startRegistry({ dir: join(dir.path, 'data'), auth: { htpasswd, username: 'alice', password: 's3cret' } });
-    await pushFixtures(registry, fixturesDir());
+    registry = await startAuthRegistry(dir.path, 'alice', 's3cret');
   });
   after(async () => {
     await registry?.stop();
