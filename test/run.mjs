@@ -20,7 +20,8 @@
 //   tests: 12 passed, 0 failed, 0 skipped
 // (cancelled tests count as failed). Exit status 0 only if every tier ran and nothing failed.
 //
-// Environment: SANDBOX_NAME (default tpod-test-sandbox), TPOD_TEST_FIXTURES (fixture cache
+// Environment: TPOD_TEST_ONLY (comma-separated file-name words: run only those files),
+// SANDBOX_NAME (default tpod-test-sandbox), TPOD_TEST_FIXTURES (fixture cache
 // dir, default .cache/fixtures), TPOD_TEST_RESULTS, TPOD_TEST_TIMEOUT_MS (per test; default
 // 120000 unit, 300000 integration).
 import { spawn, spawnSync } from 'node:child_process';
@@ -80,9 +81,16 @@ function findTests(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: false })
     .map(String)
-    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => f.endsWith('.test.js') && selected(f))
     .map((f) => join(dir, f))
     .sort();
+}
+
+// TPOD_TEST_ONLY=word[,word…] runs only the test files whose name contains a word (for
+// working on one area; the summary line then says so, and CI never sets it).
+const only = (process.env.TPOD_TEST_ONLY ?? '').split(',').filter(Boolean);
+function selected(file) {
+  return only.length === 0 || only.some((word) => file.includes(word));
 }
 
 function tapCounts(file) {
@@ -233,5 +241,5 @@ for (const tier of tiers) {
 if (interrupted) { failed = true; warn(`interrupted by ${interrupted}`); }
 say(`(${secondsSince(started)})`);
 const todo = total.todo > 0 ? `, ${total.todo} todo` : '';
-say(`tests: ${total.pass} passed, ${total.fail + total.cancelled} failed, ${total.skipped} skipped${todo}`);
+say(`tests: ${total.pass} passed, ${total.fail + total.cancelled} failed, ${total.skipped} skipped${todo}${only.length ? ` (only files matching ${only.join(",")})` : ""}`);
 process.exit(interrupted ? 130 : failed ? 1 : 0);
