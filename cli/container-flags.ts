@@ -177,8 +177,8 @@ function resourcesFromFlags(flags: ContainerFlagValues): ResourceRequest {
     ...(flags['memory-swap'] ? { memorySwap: flags['memory-swap'] === '-1' ? -1 : parseBytes(flags['memory-swap'], '--memory-swap') } : {}),
     ...(flags.cpus ? parseCpus(flags.cpus) : {}),
     ...(flags['cpu-shares'] !== undefined ? { cpuShares: flags['cpu-shares'] } : {}),
-    // Podman's default pids limit is 2048 where the pids controller exists.
-    pidsLimit: flags['pids-limit'] ?? 2048,
+    // Unset means the engine's default (src/containers/resource-policy.ts).
+    ...(flags['pids-limit'] !== undefined ? { pidsLimit: flags['pids-limit'] } : {}),
   };
 }
 

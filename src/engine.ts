@@ -15,6 +15,10 @@ import { chooseSnapshotDriver, type SnapshotDriver } from './snapshots/index.js'
 import { locateRuntime } from './runtime/locate.js';
 import { OciRuntimeCli } from './runtime/oci-runtime.js';
 import { SystemdManager } from './systemd/manager.js';
+import { userIdMapping, type UserIdMapping } from './rootless/id-ranges.js';
+import { checkRootlessEnvironment } from './rootless/environment.js';
+import { removeTree } from './rootless/remove-tree.js';
+import { log } from './log.js';
 
 export type CgroupManager = 'systemd';
 
@@ -32,9 +36,14 @@ export class Engine {
   readonly cgroupManager: CgroupManager;
   private stateDb: StateDatabase | undefined;
   private systemdManager: Promise<SystemdManager> | undefined;
+  private idMapping: UserIdMapping | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly runrootChosen: boolean;
 
   constructor(options: EngineOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.paths = resolveStorePaths(options, env);
+    this.env = env;
+    this.runrootChosen = Boolean(options.runroot || env.TPOD_RUNROOT);
     this.runtimeName = options.runtime || env.TPOD_RUNTIME || 'runc';
     this.cgroupManager = options.cgroupManager ?? 'systemd';
     if (this.cgroupManager !== 'systemd') {
@@ -44,8 +53,28 @@ export class Engine {
 
   /** The store's SQLite database, created and migrated on first use. */
   get state(): StateDatabase {
-    this.stateDb ??= openStateDatabase(this.paths.root);
+    if (!this.stateDb) {
+      if (this.paths.rootless) {
+        checkRootlessEnvironment({ paths: this.paths, env: this.env, uid: process.geteuid!(), runrootChosen: this.runrootChosen });
+      }
+      this.stateDb = openStateDatabase(this.paths.root);
+    }
     return this.stateDb;
+  }
+
+  /**
+   * Rootless: how container ids map to the user's ids (container root = the user, the
+   * rest from /etc/subuid and /etc/subgid). Read once per command; warns, as podman, when
+   * the user has no subordinate ranges and only a single id can be mapped.
+   */
+  get userIdMapping(): UserIdMapping {
+    if (!this.idMapping) {
+      this.idMapping = userIdMapping();
+      if (!this.idMapping.subordinate) {
+        log.warn(`no subordinate ids for uid ${this.idMapping.uid} in /etc/subuid and /etc/subgid: using a single-id mapping (files of other owners in images appear as nobody)`);
+      }
+    }
+    return this.idMapping;
   }
 
   get images(): ImageStore {
@@ -75,7 +104,15 @@ export class Engine {
   }
 
   snapshots(driver?: string): SnapshotDriver {
-    return chooseSnapshotDriver(driver, { root: this.paths.root });
+    return chooseSnapshotDriver(driver, { root: this.paths.root, userNamespace: this.paths.rootless ? this.userIdMapping : undefined });
+  }
+
+  /**
+   * Deletes a tree of the store; rootless, files of subordinate ids (layers, a container's
+   * writes, volumes) are deleted inside the user's namespace.
+   */
+  removeTree(path: string): Promise<void> {
+    return removeTree(path, this.paths.rootless ? this.userIdMapping : undefined);
   }
 
   /** The OCI runtime by name (a container keeps the one it was created with). */

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Engine } from '../engine.js';
 import type { ImageConfig } from '../oci/types.js';
 import { buildRuntimeSpec, resolveUser, writeBundle, writeInitFiles } from '../spec/index.js';
-import type { RuntimeSpec } from '../spec/types.js';
+import type { IDMapping, RuntimeSpec } from '../spec/types.js';
 import type { ContainerRecord } from './store.js';
 
 export interface PreparedBundle {
@@ -16,17 +16,30 @@ export interface PreparedBundle {
   spec: RuntimeSpec;
 }
 
-export async function prepareBundle(engine: Engine, container: ContainerRecord, cgroupsPath: string): Promise<PreparedBundle> {
+/**
+ * `cgroupsPath`: where runc puts the container (inside tpod's scope); undefined rootless,
+ * where the container simply stays in the scope the user's manager made (runc cannot
+ * create cgroups of its own in an undelegated hierarchy).
+ */
+export async function prepareBundle(engine: Engine, container: ContainerRecord, cgroupsPath: string | undefined): Promise<PreparedBundle> {
   const paths = engine.containerPaths(container.id);
-  const rootfs = await engine.snapshots(container.config.storageDriver).mount(container.id);
+  const root = await engine.snapshots(container.config.storageDriver).runtimeRoot(container.id);
   const image = engine.images.get(container.imageId);
   const imageConfig: ImageConfig = image.config;
   const options = container.config.spec;
-  const user = await resolveUser(rootfs, options.user ?? imageConfig.config?.User);
+  const user = await resolveUser(root.readFile ?? root.path, options.user ?? imageConfig.config?.User);
   const hostname = options.hostname ?? container.id.slice(0, 12);
   await mkdir(paths.userdata, { recursive: true, mode: 0o700 });
   const initFiles = await writeInitFiles(paths.userdata, hostname, options.network);
-  const spec = buildRuntimeSpec(imageConfig, { ...options, hostname, cgroupsPath }, { rootfs, initFiles, user });
+  const specOptions = { ...options, hostname, ...(cgroupsPath === undefined ? {} : { cgroupsPath }), ...rootlessOptions(engine) };
+  const spec = buildRuntimeSpec(imageConfig, specOptions, { rootfs: root.path, rootMount: root.mount, initFiles, user });
   await writeBundle(paths.bundle, spec);
-  return { dir: paths.bundle, rootfs, spec };
+  return { dir: paths.bundle, rootfs: root.path, spec };
+}
+
+/** Rootless: the container's user namespace maps its root to the user, the rest to subordinate ids. */
+function rootlessOptions(engine: Engine): { uidMappings?: IDMapping[]; gidMappings?: IDMapping[] } {
+  if (!engine.paths.rootless) return {};
+  const mapping = engine.userIdMapping;
+  return { uidMappings: mapping.uidMappings, gidMappings: mapping.gidMappings };
 }

@@ -17,6 +17,7 @@ import { removeContainer } from './remove.js';
 import { createDone, markCreating } from './orphans.js';
 import { bindNamedVolume, type VolumeMountRequest } from '../spec/index.js';
 import { createVolume } from '../volumes/store.js';
+import { effectiveResources } from './resource-policy.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -36,6 +37,7 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
   if (request.replace && request.name && engine.containers.find(request.name)) {
     await removeContainer(engine, request.name, { force: true, timeoutSeconds: 0 });
   }
+  request.config.spec.resources = effectiveResources(engine, request.config.spec.resources);
   const image = await resolveImage(engine, request);
   await resolveVolumes(engine, request);
   const id = newContainerId();

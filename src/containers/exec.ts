@@ -32,8 +32,8 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
   for (const entry of request.env) args.push('--env', entry);
   if (request.workdir) args.push('--cwd', request.workdir);
   if (request.user) {
-    const rootfs = await engine.snapshots(container.config.storageDriver).mount(container.id);
-    const user = await resolveUser(rootfs, request.user);
+    const root = await engine.snapshots(container.config.storageDriver).runtimeRoot(container.id);
+    const user = await resolveUser(root.readFile ?? root.path, request.user);
     args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((gid) => ['--additional-gids', String(gid)]));
   }
   args.push(container.id, ...request.command);

@@ -38,7 +38,7 @@ export async function collectOrphanContainers(engine: Engine): Promise<string[]>
     }
     await engine.snapshots().remove(id);
     await rm(paths.run, { recursive: true, force: true });
-    await rm(paths.dir, { recursive: true, force: true });
+    await engine.removeTree(paths.dir);
     collected.push(id);
   }
   return collected;

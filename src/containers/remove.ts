@@ -36,7 +36,7 @@ export async function removeContainer(engine: Engine, nameOrId: string, options:
   await engine.snapshots(container.config.storageDriver).remove(container.id);
   const paths = engine.containerPaths(container.id);
   await rm(paths.run, { recursive: true, force: true });
-  await rm(paths.dir, { recursive: true, force: true });
+  await engine.removeTree(paths.dir);
   engine.containers.delete(container.id);
   if (options.volumes || container.config.autoRemove) {
     for (const name of container.config.anonymousVolumes ?? []) await removeVolume(engine, name).catch(() => undefined);

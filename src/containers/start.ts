@@ -33,8 +33,13 @@ function slice(engine: Engine): string | undefined {
   return engine.paths.rootless ? undefined : 'machine.slice';
 }
 
-function scopeCgroupPath(engine: Engine, id: string): string {
-  return `/${slice(engine) ?? 'user.slice'}/${containerScope(id)}`;
+/**
+ * runc's cgroupsPath: the container scope (its child when runc itself lives there).
+ * Rootless: none. The user's manager owns the scope's cgroup and runc cannot create one
+ * of its own where nothing is delegated (cgroup v1), so the container stays in the scope.
+ */
+function scopeCgroupPath(engine: Engine, id: string, child = ''): string | undefined {
+  return engine.paths.rootless ? undefined : `/${slice(engine)}/${containerScope(id)}${child}`;
 }
 
 export async function startDetached(engine: Engine, container: ContainerRecord): Promise<void> {
@@ -147,7 +152,7 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   const runtime = engine.runtime(container.config.runtime);
   const paths = engine.containerPaths(id);
   await forgetPreviousRun(engine, container);
-  await prepareBundle(engine, container, `${scopeCgroupPath(engine, id)}/container`);
+  await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
   const tty = container.config.spec.tty;
   const runArgs = [runtime.runtime.path, ...runtime.globalArgs, 'run', '--bundle', paths.bundle, id];
   const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec "$@"', 'tpod-run', ...runArgs], {

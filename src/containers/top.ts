@@ -27,8 +27,9 @@ export async function containerTop(engine: Engine, nameOrId: string, psFields: s
 /** Every PID in the container's scope and the cgroups below it. */
 export async function scopeProcesses(engine: Engine, id: string): Promise<number[]> {
   const unified = detectCgroups().layout === 'v2' ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
-  const slice = engine.paths.rootless ? 'user.slice' : 'machine.slice';
-  return collect(join(unified, slice, containerScope(id)));
+  // A user manager's scopes live below user@UID.service/…, wherever it puts them: ask it.
+  const cgroup = engine.paths.rootless ? await (await engine.systemd()).scopeControlGroup(containerScope(id)) : `/machine.slice/${containerScope(id)}`;
+  return cgroup ? collect(join(unified, cgroup)) : [];
 }
 
 async function collect(dir: string): Promise<number[]> {

@@ -28,6 +28,6 @@ async function removeUnrecordedLayers(engine: Engine, olderThanMs: number): Prom
     if (known.has(name)) continue;
     const dir = join(engine.layersDir, name);
     const age = Date.now() - (await stat(dir).then((s) => s.mtimeMs, () => Date.now()));
-    if (age > olderThanMs) await rm(dir, { recursive: true, force: true });
+    if (age > olderThanMs) await engine.removeTree(dir);
   }
 }

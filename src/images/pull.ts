@@ -228,10 +228,10 @@ async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descr
   }
   const target = engine.layerDir(record.chainId);
   try {
-    const { unpackLayer } = await import('../layers/index.js');
-    const result = await unpackLayer(await content.readStream(descriptor.digest), target, {
-      expected: { digest: descriptor.digest, diffId: record.diffId },
-    });
+    const expected = { digest: descriptor.digest, diffId: record.diffId };
+    const result = engine.paths.rootless
+      ? await (await import('../layers/unpack-in-namespace.js')).unpackLayerInUserNamespace(engine.userIdMapping, content.path(descriptor.digest), target, expected)
+      : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
     progress?.blob?.(descriptor, 'done', descriptor.size);
     return result.uncompressedSize;
   } catch (err) {

@@ -63,7 +63,7 @@ export function containersUsing(engine: Engine, imageId: string): string[] {
 async function deleteFiles(engine: Engine, layers: LayerRecord[], image: ImageRecord): Promise<void> {
   const content = engine.content;
   for (const layer of layers) {
-    await rm(engine.layerDir(layer.chainId), { recursive: true, force: true });
+    await engine.removeTree(engine.layerDir(layer.chainId));
     if (layer.blobDigest) await content.delete(layer.blobDigest).catch(() => undefined);
   }
   const others = engine.images.list();

@@ -22,6 +22,8 @@ export interface OverlayMarkers {
 }
 
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** Rootless overlay's (mount option `userxattr`): settable by the owner in a user namespace. */
+export const USER_OPAQUE_XATTR = 'user.overlay.opaque';
 
 /**
  * Root's markers. Node cannot mknod, and one `mknod` process per whiteout would cost a
@@ -32,11 +34,18 @@ export const OPAQUE_XATTR = 'trusted.overlay.opaque';
  */
 export class RootOverlayMarkers implements OverlayMarkers {
   readonly #workDir: string;
+  readonly #opaqueXattr: string;
   #template: string | undefined;
   #templates = 0;
 
-  constructor(workDir: string) {
+  /**
+   * `opaqueXattr`: USER_OPAQUE_XATTR for layers of a rootless store (unpacked as root of
+   * the user's namespace, where a 0/0 whiteout device may be made since Linux 5.8 but
+   * trusted.* xattrs may not be set).
+   */
+  constructor(workDir: string, opaqueXattr: string = OPAQUE_XATTR) {
     this.#workDir = workDir;
+    this.#opaqueXattr = opaqueXattr;
   }
 
   async whiteout(absPath: string): Promise<void> {
@@ -51,7 +60,7 @@ export class RootOverlayMarkers implements OverlayMarkers {
   }
 
   async markOpaque(absDirs: readonly string[]): Promise<void> {
-    if (absDirs.length > 0) await setXattr(absDirs, OPAQUE_XATTR, 'y');
+    if (absDirs.length > 0) await setXattr(absDirs, this.#opaqueXattr, 'y');
   }
 
   isWhiteout(stats: Stats): boolean {

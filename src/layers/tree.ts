@@ -64,6 +64,8 @@ export interface LayerTreeOptions {
   markers?: OverlayMarkers | undefined;
   /** chown to the entry's uid/gid (root); otherwise files belong to the caller. */
   preserveOwner: boolean;
+  /** Leave out character and block devices (in a user namespace, mknod of them fails). */
+  skipDeviceNodes?: boolean;
 }
 
 type DirectoryProbe = { kind: 'ok' } | { kind: 'missing' | 'symlink' | 'not-a-directory'; at: string };
@@ -77,6 +79,7 @@ export class LayerTree {
   readonly #mode: WhiteoutMode;
   readonly #markers: OverlayMarkers | undefined;
   readonly #preserveOwner: boolean;
+  readonly #skipDeviceNodes: boolean;
   /** Paths known to be real directories (not symlinks) right now. */
   readonly #knownDirs = new Set<string>();
   /** 'delete' only: paths this layer wrote or passed through, which its whiteouts spare. */
@@ -91,6 +94,7 @@ export class LayerTree {
     this.#mode = options.whiteouts;
     this.#markers = options.whiteouts === 'overlay' ? options.markers : undefined;
     this.#preserveOwner = options.preserveOwner;
+    this.#skipDeviceNodes = options.skipDeviceNodes ?? false;
     this.#ownPaths = options.whiteouts === 'delete' ? new Set() : undefined;
   }
 
@@ -149,8 +153,9 @@ export class LayerTree {
     linkSync(this.#abs(target), abs);
   }
 
-  /** Device nodes and FIFOs; mknod needs CAP_MKNOD for devices (root only for now). */
+  /** Device nodes and FIFOs; mknod needs CAP_MKNOD in the initial namespace for devices. */
   async node(path: EntryPath, kind: NodeKind, meta: NodeMetadata, major: number, minor: number): Promise<void> {
+    if (kind !== 'fifo' && this.#skipDeviceNodes) return;
     const abs = this.#prepareLeaf(path);
     await mknod(abs, kind, meta.mode, major, minor);
     this.#chown(abs, meta);

@@ -22,7 +22,7 @@ import { decompressLayer, type LayerCompression, type LayerTaps } from './compre
 import { fsyncDirectory } from '../content/fsync.js';
 import { EntryRefusal } from './entry-path.js';
 import { applyEntry } from './layer-entry.js';
-import { RootOverlayMarkers } from './overlay-markers.js';
+import { OPAQUE_XATTR, RootOverlayMarkers, USER_OPAQUE_XATTR } from './overlay-markers.js';
 import { syncFilesystem } from './system-tools.js';
 import { forEachTarEntry } from './tar-entries.js';
 import { LayerTree, type WhiteoutMode } from './tree.js';
@@ -43,6 +43,12 @@ export interface UnpackOptions {
   preserveOwner?: boolean;
   /** unpackLayer only. Flush the layer to disk before renaming it into place. Default true. */
   sync?: boolean;
+  /**
+   * A rootless store, unpacked as root of the user's namespace: opaque directories get
+   * user.overlay.opaque, and device nodes (which no user namespace may create) are left
+   * out, as podman does rootless.
+   */
+  userNamespace?: boolean;
 }
 
 export interface UnpackResult {
@@ -79,8 +85,9 @@ export async function unpackLayer(blob: LayerBlob, target: string, options: Unpa
     const tree = new LayerTree(root, {
       whiteouts,
       // The whiteout device lives in the staging directory, beside the root, not in it.
-      markers: whiteouts === 'overlay' ? new RootOverlayMarkers(staging) : undefined,
+      markers: whiteouts === 'overlay' ? new RootOverlayMarkers(staging, options.userNamespace ? USER_OPAQUE_XATTR : OPAQUE_XATTR) : undefined,
       preserveOwner: options.preserveOwner ?? isRoot(),
+      skipDeviceNodes: options.userNamespace ?? false,
     });
     const result = await extract(blob, tree, expected, what);
     const durable = options.sync ?? true;

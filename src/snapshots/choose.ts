@@ -2,11 +2,13 @@
  * `--storage-driver`: overlay (default) or the copy driver under podman's name, vfs.
  * The choice is explicit: if overlay cannot mount, prepare fails naming the driver and the
  * kernel's reason, and the user picks vfs; tpod never falls back on its own (nor does
- * podman). A future rootless fuse-overlayfs is the overlay driver with another Mounter.
+ * podman). Rootless, overlay is mounted by the runtime inside the container's user
+ * namespace (user-namespace-overlay.ts).
  */
 import { InvalidArgumentError } from '../errors.js';
 import { CopyDriver } from './copy.js';
 import { OverlayDriver } from './overlay.js';
+import { UserNamespaceOverlayDriver } from './user-namespace-overlay.js';
 import type { SnapshotDriver, SnapshotDriverOptions } from './snapshot.js';
 import type { SnapshotDriverName } from './state.js';
 
@@ -31,5 +33,10 @@ export function chooseSnapshotDriver(name: string | undefined, options: Snapshot
   if (driver === undefined) {
     throw new InvalidArgumentError(`unknown storage driver "${value}": want overlay, vfs or copy`);
   }
-  return driver === 'overlay' ? new OverlayDriver(options) : new CopyDriver(options);
+  if (driver === 'copy') {
+    // The copy driver applies whiteouts and opaque markers itself, as root only.
+    if (options.userNamespace) throw new InvalidArgumentError('storage driver vfs is not supported rootless yet: use overlay');
+    return new CopyDriver(options);
+  }
+  return options.userNamespace ? new UserNamespaceOverlayDriver(options) : new OverlayDriver(options);
 }

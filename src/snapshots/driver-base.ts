@@ -8,7 +8,7 @@ import { snapshotLayout, type SnapshotLayout } from './layout.js';
 import { isMergedMounted } from './merged-mount.js';
 import { SystemMounter, type Mounter } from './mounter.js';
 import { listSnapshotInfos, readPrepared, removeSnapshotDir } from './snapshot-dir.js';
-import type { SnapshotDriverName, SnapshotDriverOptions, SnapshotInfo } from './snapshot.js';
+import type { RuntimeRoot, SnapshotDriverName, SnapshotDriverOptions, SnapshotInfo } from './snapshot.js';
 import { treeSize } from './usage.js';
 
 export abstract class SnapshotDriverBase {
@@ -24,6 +24,13 @@ export abstract class SnapshotDriverBase {
 
   /** The directory whose size is the container's own usage. */
   protected abstract usageDir(layout: SnapshotLayout): string;
+
+  abstract mount(containerId: string): Promise<string>;
+
+  /** Roots tpod mounts itself: the runtime gets the mounted path. */
+  async runtimeRoot(containerId: string): Promise<RuntimeRoot> {
+    return { path: await this.mount(containerId) };
+  }
 
   async remove(containerId: string): Promise<void> {
     await removeSnapshotDir(snapshotLayout(this.root, containerId), this.mounter);

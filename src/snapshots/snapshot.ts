@@ -12,6 +12,7 @@
  * mounted snapshot whose container record never committed: `listSnapshots` shows both and
  * the caller, who knows which containers exist, removes the strays.
  */
+import type { UserIdMapping } from '../rootless/id-ranges.js';
 import type { Mounter } from './mounter.js';
 import type { SnapshotDriverName } from './state.js';
 
@@ -40,6 +41,19 @@ export interface SnapshotInfo {
  */
 export type UnmountResult = 'not-mounted' | 'unmounted' | 'detached';
 
+/** What the runtime is given as the container's root filesystem. */
+export interface RuntimeRoot {
+  /** config.json's root.path. */
+  path: string;
+  /**
+   * Rootless overlay: the runtime mounts the filesystem itself, inside the container's
+   * user and mount namespaces, as the first of config.json's mounts (at "/", over `path`).
+   */
+  mount?: { destination: '/'; type: 'overlay'; source: 'overlay'; options: string[] };
+  /** Reads a file of the root as the container will see it; for mounted roots, unset. */
+  readFile?: (path: string, maxBytes: number) => Promise<string | undefined>;
+}
+
 export interface SnapshotDriver {
   readonly name: SnapshotDriverName;
   /** Whether mount() puts a filesystem on `merged` (overlay) or is a no-op (copy). */
@@ -48,6 +62,8 @@ export interface SnapshotDriver {
   prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo>;
   /** Mounts (if not already) and returns the merged path. */
   mount(containerId: string): Promise<string>;
+  /** The root to hand the runtime when the container starts (mounted here, or by the runtime). */
+  runtimeRoot(containerId: string): Promise<RuntimeRoot>;
   unmount(containerId: string): Promise<UnmountResult>;
   /** Unmounts, then deletes the snapshot directory; nothing there is fine. */
   remove(containerId: string): Promise<void>;
@@ -63,4 +79,6 @@ export interface SnapshotDriverOptions {
   root: string;
   /** Defaults to mount(8)/umount(8); tests may record instead. */
   mounter?: Mounter;
+  /** A rootless store: files of container ids are removed inside this mapping's namespace. */
+  userNamespace?: UserIdMapping | undefined;
 }

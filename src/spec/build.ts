@@ -31,6 +31,8 @@ import type { ResolvedUser } from './user.js';
 export interface BuildContext {
   /** Absolute path of the container's root filesystem (the snapshot's mount). */
   rootfs: string;
+  /** A filesystem the runtime mounts over `rootfs` first (rootless overlay), if any. */
+  rootMount?: Mount | undefined;
   /** Host paths of the generated /etc files (init-files.ts writeInitFiles). */
   initFiles: InitFilePaths;
   /** `-u` or the image's User, resolved against the image (user.ts resolveUser). */
@@ -50,7 +52,7 @@ export function buildRuntimeSpec(image: ImageConfig, options: ContainerSpecOptio
     ociVersion: OCI_VERSION,
     process: buildProcess(image, options, context.user, hostname, capabilities, host),
     root: { path: context.rootfs, readonly: options.readOnly },
-    mounts: buildMounts(options, context.initFiles),
+    mounts: [...(context.rootMount ? [context.rootMount] : []), ...buildMounts(options, context.initFiles)],
     linux: buildLinux(options, host, capabilities),
   };
   if (hostname !== undefined) spec.hostname = hostname;

@@ -3,7 +3,7 @@ export { buildRuntimeSpec, type BuildContext } from './build.js';
 export { writeBundle, serializeSpec, CONFIG_FILE } from './bundle.js';
 export { parseEntrypoint, processArgs } from './args.js';
 export { parseEnvFlags, parseEnvFile, mergeEnv, DEFAULT_PATH } from './env.js';
-export { resolveUser, type ResolvedUser } from './user.js';
+export { resolveUser, type ResolvedUser, type RootfsFileReader } from './user.js';
 export { normalizeCapability, effectiveCapabilityList, allCapabilities, DEFAULT_CAPABILITIES } from './capabilities.js';
 export { parseUlimit, RLIM_INFINITY } from './ulimits.js';
 export { parseVolumeFlag, parseTmpfsFlag, bindNamedVolume, type VolumeMountRequest } from './mounts.js';

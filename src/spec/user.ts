@@ -27,10 +27,15 @@ export interface ResolvedUser {
 /** Account files are a few kilobytes; anything past this is refused, not read. */
 export const ACCOUNT_FILE_MAX_BYTES = 1024 * 1024;
 
-export async function resolveUser(rootfs: string, spec?: string): Promise<ResolvedUser> {
+/** Reads a file as the container would see it; undefined when it is not there. */
+export type RootfsFileReader = (path: string, maxBytes: number) => Promise<string | undefined>;
+
+/** `rootfs`: a mounted root filesystem, or a reader for one tpod cannot see mounted (rootless). */
+export async function resolveUser(rootfs: string | RootfsFileReader, spec?: string): Promise<ResolvedUser> {
   const { user, group } = splitUserSpec(spec ?? '');
-  const passwd = parsePasswd((await readRootfsFile(rootfs, '/etc/passwd', ACCOUNT_FILE_MAX_BYTES)) ?? '');
-  const groups = parseGroup((await readRootfsFile(rootfs, '/etc/group', ACCOUNT_FILE_MAX_BYTES)) ?? '');
+  const read: RootfsFileReader = typeof rootfs === 'string' ? (path, maxBytes) => readRootfsFile(rootfs, path, maxBytes) : rootfs;
+  const passwd = parsePasswd((await read('/etc/passwd', ACCOUNT_FILE_MAX_BYTES)) ?? '');
+  const groups = parseGroup((await read('/etc/group', ACCOUNT_FILE_MAX_BYTES)) ?? '');
   return resolveFromEntries(user, group, passwd, groups);
 }
 

@@ -13,7 +13,7 @@
  *   transaction, and a database from a newer tpod is refused rather than damaged.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptError, TpodError, UnavailableError, fromSystemError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -76,6 +76,8 @@ export function openStateDatabase(root: string, options: StateDatabaseOptions = 
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    // 0600 before the first write: SQLite gives the -wal and -shm files the database's mode.
+    if (db.pragma('user_version', { simple: true }) === 0) chmodSync(path, 0o600);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

@@ -117,6 +117,18 @@ export class SystemdManager {
     };
   }
 
+  /** A scope's cgroup path (relative to the cgroup root), or undefined when it is not loaded. */
+  async scopeControlGroup(name: string): Promise<string | undefined> {
+    let path: string;
+    try {
+      path = (await this.callManager('GetUnit', 's', [name]))[0] as string;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+    return String(await this.getProperty(path, 'org.freedesktop.systemd1.Scope', 'ControlGroup')) || undefined;
+  }
+
   async getProperty(path: string, iface: string, property: string): Promise<unknown> {
     const reply = await this.call(path, PROPERTIES_IFACE, 'Get', 'ss', [iface, property]);
     return (reply[0] as dbus.Variant).value;

@@ -84,7 +84,7 @@ export async function removeVolume(engine: Engine, name: string, options: { forc
     for (const user of users) await removeContainer(engine, user, { force: true, timeoutSeconds: 0 });
   }
   engine.state.write((db) => db.prepare('DELETE FROM volumes WHERE name = ?').run(volume.Name));
-  await rm(join(engine.paths.root, 'volumes', volume.Name), { recursive: true, force: true });
+  await engine.removeTree(join(engine.paths.root, 'volumes', volume.Name));
 }
 
 export async function pruneVolumes(engine: Engine): Promise<string[]> {

@@ -1,0 +1,32 @@
+/**
+ * Unpacking a layer for a rootless store. Files must carry the image's owners shifted into
+ * the user's subordinate ids (container uid 1000 → host 100999), which only root of the
+ * user's namespace can chown to; so the unpacker runs as a child process there
+ * (unpack-main.ts), with the same staging, verification and rename as root's unpack.
+ */
+import { fileURLToPath } from 'node:url';
+import { RuntimeError, TpodError, type ErrorKind } from '../errors.js';
+import type { UserIdMapping } from '../rootless/id-ranges.js';
+import { execInUserNamespace } from '../rootless/user-namespace.js';
+import type { ExpectedLayer, UnpackResult } from './unpack.js';
+
+const UNPACK_MAIN = fileURLToPath(new URL('./unpack-main.js', import.meta.url));
+
+export async function unpackLayerInUserNamespace(mapping: UserIdMapping, blobPath: string, target: string, expected: ExpectedLayer): Promise<UnpackResult> {
+  const argv = [process.execPath, UNPACK_MAIN, blobPath, target, JSON.stringify(expected)];
+  const what = `unpacking ${expected.digest ?? blobPath} in the user namespace`;
+  const { code, stdout, stderr } = await execInUserNamespace(mapping, argv, what);
+  if (code === 0) return JSON.parse(stdout) as UnpackResult;
+  // The unpacker reports its own failure on stdout; anything else is the namespace's.
+  throw reportedError(stdout) ?? new RuntimeError(`${what}: ${stderr.trim().split('\n').at(-1) || `exit status ${code}`}`);
+}
+
+function reportedError(stdout: string | undefined): TpodError | undefined {
+  if (!stdout) return undefined;
+  try {
+    const { error } = JSON.parse(stdout) as { error?: { kind: ErrorKind; message: string; hint?: string } };
+    return error ? new TpodError(error.kind, error.message, { hint: error.hint }) : undefined;
+  } catch {
+    return undefined;
+  }
+}

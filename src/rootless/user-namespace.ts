@@ -1,0 +1,95 @@
+/**
+ * Running a command as root of a user namespace with the user's mapping: what a rootless
+ * user needs wherever files must carry container ids (unpacking layers, removing a
+ * container's writes owned by subordinate ids, `tpod unshare`). util-linux `unshare`
+ * creates the namespace and has newuidmap/newgidmap (setuid, Debian `uidmap`) write the
+ * subordinate ranges, which an unprivileged process cannot write itself.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { constants } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { PermissionDeniedError, RuntimeError, UnavailableError } from '../errors.js';
+import type { UserIdMapping } from './id-ranges.js';
+
+export interface UserNamespaceOptions {
+  /** Also a private mount namespace (mounts made inside vanish with the command). */
+  mount?: boolean;
+}
+
+/** `unshare …` up to and including `--`; the command to run follows. */
+export function userNamespaceArgs(mapping: UserIdMapping, options: UserNamespaceOptions = {}): string[] {
+  const args = ['unshare', '--map-root-user'];
+  const uidRange = mapping.uidMappings[1];
+  const gidRange = mapping.gidMappings[1];
+  if (uidRange && gidRange) {
+    requireIdMapTools();
+    args.push(`--map-users=${uidRange.hostID},${uidRange.containerID},${uidRange.size}`);
+    args.push(`--map-groups=${gidRange.hostID},${gidRange.containerID},${gidRange.size}`);
+  }
+  if (options.mount) args.push('--mount', '--propagation', 'private');
+  args.push('--');
+  return args;
+}
+
+/** newuidmap and newgidmap must be on PATH: unshare and runc both look for them there. */
+export function requireIdMapTools(path = process.env.PATH ?? '/usr/bin:/bin'): void {
+  for (const tool of ['newuidmap', 'newgidmap']) {
+    if (!onPath(tool, path)) {
+      throw new UnavailableError(`${tool} not found: rootless containers map subordinate ids with it`, {
+        hint: 'install the Debian package uidmap',
+      });
+    }
+  }
+}
+
+function onPath(tool: string, path: string): boolean {
+  return path.split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', tool), fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface UserNamespaceResult {
+  /** Exit status (128 + signal number when killed). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs argv inside a new user namespace and reports how it ended. */
+export function execInUserNamespace(mapping: UserIdMapping, argv: readonly string[], what: string, options: UserNamespaceOptions = {}): Promise<UserNamespaceResult> {
+  const [command, ...args] = [...userNamespaceArgs(mapping, options), ...argv];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (cause) => {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      reject(missing ? new UnavailableError(`unshare not found while ${what}`, { hint: 'install the Debian package util-linux', cause }) : cause);
+    });
+    child.on('close', (code, signal) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code !== 0 && /newuidmap|newgidmap|uid_map|gid_map/.test(stderr)) {
+        const last = stderr.trim().split('\n').at(-1);
+        reject(new PermissionDeniedError(`cannot map subordinate ids while ${what}: ${last}`, { hint: 'check /etc/subuid and /etc/subgid for this user' }));
+        return;
+      }
+      resolve({ code: code ?? 128 + (signal ? (constants.signals as Record<string, number>)[signal] ?? 0 : 0), stdout, stderr });
+    });
+  });
+}
+
+/** execInUserNamespace that rejects, with the command's last error line, unless it exits 0. */
+export async function runInUserNamespace(mapping: UserIdMapping, argv: readonly string[], what: string, options: UserNamespaceOptions = {}): Promise<UserNamespaceResult> {
+  const result = await execInUserNamespace(mapping, argv, what, options);
+  if (result.code !== 0) throw new RuntimeError(`${what}: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
+  return result;
+}

@@ -1,0 +1,114 @@
+/**
+ * The overlay driver of a rootless store. An unprivileged user cannot mount overlayfs
+ * where tpod runs, but root of a user namespace can (Linux 5.11+, option `userxattr`,
+ * whose whiteouts and user.overlay.* markers the layers were unpacked with). So the
+ * snapshot's directories live in the store as for root, and the runtime mounts the
+ * overlay itself: it is the first mount of config.json, at "/", made by runc inside the
+ * container's user and mount namespaces; it exists exactly as long as the container.
+ * Nothing is mounted on the host, so there is nothing to unmount or leak after a kill -9.
+ * Files the container writes as its other users belong to subordinate ids: removal runs
+ * inside the user's namespace (rootless/remove-tree.ts).
+ */
+import { join } from 'node:path';
+import { PermissionDeniedError, ResourceExhaustedError } from '../errors.js';
+import type { UserIdMapping } from '../rootless/id-ranges.js';
+import { removeTree } from '../rootless/remove-tree.js';
+import { SnapshotDriverBase } from './driver-base.js';
+import { ensureLayerLinks, layerLinksDir } from './layer-links.js';
+import { readLayeredFile } from './layered-file.js';
+import { layersDir, snapshotLayout, type SnapshotLayout } from './layout.js';
+import { assertOverlayPath, MAX_LOWER_LAYERS, MOUNT_DATA_MAX, overlayMountData } from './overlay-options.js';
+import { checkLowerDirs, createSnapshotDirs, readPrepared, ROOTFS_MODE, WORK_DIR_MODE } from './snapshot-dir.js';
+import type { RuntimeRoot, SnapshotDriver, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
+import { writeSnapshotState, type SnapshotState } from './state.js';
+
+/** Overlay's options in a user namespace: xattrs in user.overlay.*, not trusted.*. */
+const USERXATTR = 'userxattr';
+
+export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
+  readonly name = 'overlay';
+  readonly mountsFilesystem = false;
+  readonly #mapping: UserIdMapping | undefined;
+
+  constructor(options: SnapshotDriverOptions) {
+    super(options);
+    this.#mapping = options.userNamespace;
+  }
+
+  protected usageDir(layout: SnapshotLayout): string {
+    return layout.upper;
+  }
+
+  async prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo> {
+    const layout = snapshotLayout(this.root, containerId);
+    const lowers = await checkLowerDirs(lowerDirs);
+    try {
+      await createSnapshotDirs(layout, [
+        [layout.upper, ROOTFS_MODE],
+        [layout.work, WORK_DIR_MODE],
+        [layout.merged, ROOTFS_MODE],
+        ...(lowers.length === 0 ? ([[layout.emptyLower, ROOTFS_MODE]] as Array<[string, number]>) : []),
+      ]);
+      const state: SnapshotState = { version: 1, driver: this.name, lowers, created: new Date().toISOString() };
+      await overlayOptions(layersDir(this.root), layout, state); // too many layers fails create, not start
+      await writeSnapshotState(layout, state);
+    } catch (err) {
+      await this.remove(containerId).catch(() => undefined);
+      throw err;
+    }
+    return { id: containerId, dir: layout.dir, merged: layout.merged, driver: this.name, lowers, prepared: true, mounted: false };
+  }
+
+  async mount(containerId: string): Promise<string> {
+    throw new PermissionDeniedError(`cannot mount the filesystem of container ${containerId} in rootless mode: it is mounted only inside the container`, {
+      hint: 'run it inside `tpod unshare`, or use `tpod exec` to reach the running container',
+    });
+  }
+
+  async unmount(): Promise<UnmountResult> {
+    return 'not-mounted';
+  }
+
+  override async runtimeRoot(containerId: string): Promise<RuntimeRoot> {
+    const layout = snapshotLayout(this.root, containerId);
+    const state = await readPrepared(layout, this.name);
+    const options = await overlayOptions(layersDir(this.root), layout, state);
+    const layersTopFirst = [layout.upper, ...lowersOf(layout, state).reverse()];
+    return {
+      path: layout.merged,
+      mount: { destination: '/', type: 'overlay', source: 'overlay', options },
+      readFile: (path, maxBytes) => readLayeredFile(layersTopFirst, path, maxBytes),
+    };
+  }
+
+  override async remove(containerId: string): Promise<void> {
+    await removeTree(snapshotLayout(this.root, containerId).dir, this.#mapping);
+  }
+}
+
+function lowersOf(layout: SnapshotLayout, state: SnapshotState): string[] {
+  return state.lowers.length > 0 ? [...state.lowers] : [layout.emptyLower];
+}
+
+/**
+ * The mount's options with absolute paths (the runtime's working directory is not ours to
+ * choose), short layer links when the full names would not fit in one page.
+ */
+async function overlayOptions(layersRoot: string, layout: SnapshotLayout, state: SnapshotState): Promise<string[]> {
+  const lowers = lowersOf(layout, state);
+  if (lowers.length > MAX_LOWER_LAYERS) {
+    throw new ResourceExhaustedError(`overlay takes at most ${MAX_LOWER_LAYERS} layers, the image has ${lowers.length}`);
+  }
+  for (const path of [...lowers, layout.upper, layout.work]) assertOverlayPath(path);
+  let data = `${overlayMountData(lowers, layout.upper, layout.work)},${USERXATTR}`;
+  if (Buffer.byteLength(data) > MOUNT_DATA_MAX) {
+    const links = (await ensureLayerLinks(layersRoot, lowers)).map((name) => join(layerLinksDir(layersRoot), name));
+    data = `${overlayMountData(links, layout.upper, layout.work)},${USERXATTR}`;
+  }
+  if (Buffer.byteLength(data) > MOUNT_DATA_MAX) {
+    throw new ResourceExhaustedError(`overlay mount options for ${lowers.length} layers need ${Buffer.byteLength(data)} bytes, the kernel takes ${MOUNT_DATA_MAX}`, {
+      hint: 'use a shorter --root path',
+    });
+  }
+  return data.split(',');
+}
