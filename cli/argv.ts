@@ -33,8 +33,8 @@ function longestCommandId(words: readonly string[], commandIds: ReadonlySet<stri
   return best;
 }
 
-/** Commands whose arguments after the image are the container's command (podman's rule). */
-export const COMMANDS_WITH_CONTAINER_ARGS = new Set(['run', 'create', 'container:run', 'container:create', 'exec', 'container:exec']);
+/** Commands whose arguments after the image (for unshare: after the command word) belong to the command run (podman's rule). */
+export const COMMANDS_WITH_CONTAINER_ARGS = new Set(['run', 'create', 'container:run', 'container:create', 'exec', 'container:exec', 'unshare']);
 
 export interface FlagShape {
   /** "option" flags take a value; "boolean" ones do not. */
