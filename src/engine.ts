@@ -71,7 +71,7 @@ export class Engine {
     if (!this.idMapping) {
       this.idMapping = userIdMapping();
       if (!this.idMapping.subordinate) {
-        log.warn(`no subordinate ids for uid ${this.idMapping.uid} in /etc/subuid and /etc/subgid: using a single-id mapping (files of other owners in images appear as nobody)`);
+        log.warn(`no subordinate ids for uid ${this.idMapping.uid} in /etc/subuid and /etc/subgid: using a single-id mapping (files of other owners in images belong to root in the container)`);
       }
     }
     return this.idMapping;

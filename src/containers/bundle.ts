@@ -8,6 +8,7 @@ import type { Engine } from '../engine.js';
 import type { ImageConfig } from '../oci/types.js';
 import { buildRuntimeSpec, resolveUser, writeBundle, writeInitFiles } from '../spec/index.js';
 import type { IDMapping, RuntimeSpec } from '../spec/types.js';
+import { requireIdMapTools } from '../rootless/user-namespace.js';
 import type { ContainerRecord } from './store.js';
 
 export interface PreparedBundle {
@@ -41,5 +42,7 @@ export async function prepareBundle(engine: Engine, container: ContainerRecord, 
 function rootlessOptions(engine: Engine): { uidMappings?: IDMapping[]; gidMappings?: IDMapping[] } {
   if (!engine.paths.rootless) return {};
   const mapping = engine.userIdMapping;
+  // runc maps subordinate ids with newuidmap/newgidmap: missing, it fails less clearly.
+  if (mapping.subordinate) requireIdMapTools();
   return { uidMappings: mapping.uidMappings, gidMappings: mapping.gidMappings };
 }

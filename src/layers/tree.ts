@@ -66,6 +66,11 @@ export interface LayerTreeOptions {
   preserveOwner: boolean;
   /** Leave out character and block devices (in a user namespace, mknod of them fails). */
   skipDeviceNodes?: boolean;
+  /**
+   * In a user namespace mapping a single id, chown to any other id fails with EINVAL: keep
+   * such entries owned by the caller (podman's ignore_chown_errors) instead of failing.
+   */
+  ignoreUnmappedOwners?: boolean;
 }
 
 type DirectoryProbe = { kind: 'ok' } | { kind: 'missing' | 'symlink' | 'not-a-directory'; at: string };
@@ -80,6 +85,7 @@ export class LayerTree {
   readonly #markers: OverlayMarkers | undefined;
   readonly #preserveOwner: boolean;
   readonly #skipDeviceNodes: boolean;
+  readonly #ignoreUnmappedOwners: boolean;
   /** Paths known to be real directories (not symlinks) right now. */
   readonly #knownDirs = new Set<string>();
   /** 'delete' only: paths this layer wrote or passed through, which its whiteouts spare. */
@@ -95,6 +101,7 @@ export class LayerTree {
     this.#markers = options.whiteouts === 'overlay' ? options.markers : undefined;
     this.#preserveOwner = options.preserveOwner;
     this.#skipDeviceNodes = options.skipDeviceNodes ?? false;
+    this.#ignoreUnmappedOwners = options.ignoreUnmappedOwners ?? false;
     this.#ownPaths = options.whiteouts === 'delete' ? new Set() : undefined;
   }
 
@@ -120,7 +127,7 @@ export class LayerTree {
     try {
       for await (const chunk of body) writeAll(fd, chunk);
       // chown before chmod: chown(2) clears setuid/setgid bits.
-      if (this.#preserveOwner) fchownSync(fd, meta.uid, meta.gid);
+      if (this.#preserveOwner) this.#unlessUnmapped(() => fchownSync(fd, meta.uid, meta.gid));
       fchmodSync(fd, meta.mode);
       if (meta.mtime) futimesSync(fd, meta.atime ?? meta.mtime, meta.mtime);
     } finally {
@@ -323,7 +330,15 @@ export class LayerTree {
   }
 
   #chown(abs: string, meta: NodeMetadata): void {
-    if (this.#preserveOwner) lchownSync(abs, meta.uid, meta.gid);
+    if (this.#preserveOwner) this.#unlessUnmapped(() => lchownSync(abs, meta.uid, meta.gid));
+  }
+
+  #unlessUnmapped(chown: () => void): void {
+    try {
+      chown();
+    } catch (err) {
+      if (!this.#ignoreUnmappedOwners || (err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+    }
   }
 
   #abs(path: EntryPath): string {

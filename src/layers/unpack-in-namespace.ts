@@ -13,7 +13,9 @@ import type { ExpectedLayer, UnpackResult } from './unpack.js';
 const UNPACK_MAIN = fileURLToPath(new URL('./unpack-main.js', import.meta.url));
 
 export async function unpackLayerInUserNamespace(mapping: UserIdMapping, blobPath: string, target: string, expected: ExpectedLayer): Promise<UnpackResult> {
-  const argv = [process.execPath, UNPACK_MAIN, blobPath, target, JSON.stringify(expected)];
+  // A single-id mapping (no subordinate ids) cannot give files other owners: they stay root's.
+  const options = { expected, ignoreUnmappedOwners: !mapping.subordinate };
+  const argv = [process.execPath, UNPACK_MAIN, blobPath, target, JSON.stringify(options)];
   const what = `unpacking ${expected.digest ?? blobPath} in the user namespace`;
   const { code, stdout, stderr } = await execInUserNamespace(mapping, argv, what);
   if (code === 0) return JSON.parse(stdout) as UnpackResult;

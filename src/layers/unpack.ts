@@ -49,6 +49,8 @@ export interface UnpackOptions {
    * out, as podman does rootless.
    */
   userNamespace?: boolean;
+  /** With userNamespace: entries of ids the namespace does not map stay the caller's. */
+  ignoreUnmappedOwners?: boolean;
 }
 
 export interface UnpackResult {
@@ -88,6 +90,7 @@ export async function unpackLayer(blob: LayerBlob, target: string, options: Unpa
       markers: whiteouts === 'overlay' ? new RootOverlayMarkers(staging, options.userNamespace ? USER_OPAQUE_XATTR : OPAQUE_XATTR) : undefined,
       preserveOwner: options.preserveOwner ?? isRoot(),
       skipDeviceNodes: options.userNamespace ?? false,
+      ignoreUnmappedOwners: options.ignoreUnmappedOwners ?? false,
     });
     const result = await extract(blob, tree, expected, what);
     const durable = options.sync ?? true;
