@@ -118,12 +118,39 @@ async function benchRunRm() {
   const t = stores('run-rm');
   await pullAll(t);
   const sides = await alternate(N.runRm, async (name) => (await t[name].must(['run', '--rm', ...RUN, cfg.image, 'true'])).seconds);
-  const rootless = { tpod: { ...side(), status: 'not implemented', error: 'rootless containers are a later issue' },
-    podman: { ...side(), status: 'not measured', error: 'not measured while tpod has no rootless mode' } };
-  return [
-    row('run-rm', 's', sides, { budget: ratioAtMost(0.6), note: `\`run --rm IMAGE true\`, rootful, ${N.runRm} samples` }),
-    row('run-rm-rootless', 's', rootless, { budget: ratioAtMost(0.6), note: 'rootless: not implemented in tpod yet' }),
-  ];
+  return [row('run-rm', 's', sides, { budget: ratioAtMost(0.6), note: `\`run --rm IMAGE true\`, rootful, ${N.runRm} samples` })];
+}
+
+/**
+ * The same as an unprivileged user (made for the run, with subordinate ids and its own
+ * systemd user manager, as the rootless integration tests make theirs), both tools started
+ * through the same `runuser … env -i …` so that wrapper costs both the same.
+ */
+async function benchRunRmRootless() {
+  const { rootlessUser } = await import(join(cfg.repo, 'dist', 'test', 'helpers', 'rootless-user.js'));
+  const user = rootlessUser();
+  try {
+    await user.ready;
+    // podman's rootless choice on a cgroup v1 host: runc refuses its systemd manager there
+    // ("cannot use rootless systemd cgroups manager on cgroup v1"), so cgroupfs (no cgroups).
+    const podmanStore = ['--root', `${user.home}/podman/root`, '--runroot', `${user.runtimeDir}/podman-run`, '--storage-driver', 'overlay',
+      '--cgroup-manager', cgroupV2() ? 'systemd' : 'cgroupfs', '--runtime', 'runc', '--events-backend', 'file'];
+    const commands = { tpod: (args) => user.tpod(args), podman: (args) => user.run(['podman', ...podmanStore, ...args]) };
+    const must = async (name, args) => {
+      const r = await commands[name](args);
+      if (r.code !== 0) throw new Error(`${name} ${args.join(' ')} as ${user.name}: exit ${r.code}: ${errLine(r.stderr)}`);
+      return r.durationMs / 1000;
+    };
+    for (const name of TOOLS) await must(name, ['pull', '-q', tlsFlag[name], cfg.image]);
+    const sides = await alternate(N.runRm, (name) => must(name, ['run', '--rm', ...RUN, cfg.image, 'true']));
+    return [row('run-rm-rootless', 's', sides, { budget: ratioAtMost(0.6), note: `\`run --rm IMAGE true\` as an unprivileged user (user namespace, user manager scopes), ${N.runRm} samples` })];
+  } finally {
+    user.remove();
+  }
+}
+
+function cgroupV2() {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => / \/sys\/fs\/cgroup .* - cgroup2 /.test(line));
 }
 
 /** run -d N containers one after another, then rm -f -t 0 each; containers/s overall. */
@@ -365,6 +392,7 @@ async function benchInspect() {
 
 export const BENCHMARKS = {
   'run-rm': benchRunRm,
+  'run-rm-rootless': benchRunRmRootless,
   'run-d-rm': benchRunDRm,
   'ps-a': benchPsA,
   rss: benchRss,

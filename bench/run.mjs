@@ -30,9 +30,9 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SANDBOX = join(repo, 'test', 'harness', 'sandbox.sh');
 const FIXTURES = join(repo, '.cache', 'fixtures');
 const BENCH_FIXTURES = join(repo, '.cache', 'bench-fixtures');
-const ALL = ['run-rm', 'run-d-rm', 'ps-a', 'rss', 'pull-cold', 'pull-warm', 'images-200', 'inspect'];
-const RUN_ORDER = ['run-rm', 'rss', 'inspect', 'pull-warm', 'run-d-rm', 'images-200', 'pull-cold', 'ps-a'];
-const sandboxEnv = { ...process.env, SANDBOX_NAME: 'tpod-bench' };
+const ALL = ['run-rm', 'run-rm-rootless', 'run-d-rm', 'ps-a', 'rss', 'pull-cold', 'pull-warm', 'images-200', 'inspect'];
+const RUN_ORDER = ['run-rm', 'run-rm-rootless', 'rss', 'inspect', 'pull-warm', 'run-d-rm', 'images-200', 'pull-cold', 'ps-a'];
+const sandboxEnv = { ...process.env, SANDBOX_NAME: process.env.TPOD_BENCH_SANDBOX || 'tpod-bench' };
 const say = (m) => process.stdout.write(`${m}\n`);
 const secs = (t) => (Date.now() - t) / 1000;
 
