@@ -35,7 +35,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override async init(): Promise<void> {
     await super.init();
-    const { flags, args, argv } = await this.parse({
+    const { flags, args, raw } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       args: this.ctor.args,
@@ -43,7 +43,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as GlobalFlags<T>;
     this.args = args as CommandArgs<T>;
-    this.positionals = argv as string[];
+    // Not oclif's `argv`: with strict=false it sorts the words by their first appearance in
+    // the command line, so `run -u 1000 busybox sleep 1000` put "1000" (the -u value) first.
+    // The raw tokens keep the order as typed.
+    this.positionals = raw.flatMap((token) => (token.type === 'arg' ? [token.input] : []));
     const level = (this.flags['log-level'] ?? process.env.TPOD_LOG_LEVEL ?? 'warn') as LogLevel;
     setLogLevel(LOG_LEVELS.includes(level) ? level : 'warn');
   }

@@ -54,6 +54,12 @@ describe('tpod run and tpod logs: output', () => {
   before(() => store.ready);
   after(() => store.cleanup());
 
+  it('keeps the command words in order even when one repeats a flag value (-u 1000 … 1000)', async () => {
+    const run = await runTpod(['run', '--rm', '-u', '1000', '--name', uniqueName('words'), 'busybox', 'echo', '1000', 'b', '1000', 'b'], { store });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '1000 b 1000 b\n');
+  });
+
   it('sends stdout and stderr to their own streams, and logs keeps them apart', async () => {
     const name = uniqueName('streams');
     const script = 'echo out-1; echo err-1 >&2; echo out-2; echo err-2 >&2';
