@@ -3,7 +3,8 @@
  * only the container's scope is frozen, never conmon's. The record follows the runtime.
  */
 import type { Engine } from '../engine.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, UnavailableError } from '../errors.js';
+import { detectCgroups } from '../info/cgroups.js';
 import { syncContainer } from './sync.js';
 
 export async function setPaused(engine: Engine, nameOrId: string, paused: boolean): Promise<string> {
@@ -11,6 +12,13 @@ export async function setPaused(engine: Engine, nameOrId: string, paused: boolea
   const from = paused ? 'running' : 'paused';
   if (container.state !== from) {
     throw new ConflictError(`"${container.name}" is not ${from}, can't ${paused ? 'pause' : 'unpause'}: container state improper`);
+  }
+  // Freezing needs the freezer controller on the container's cgroup, which a user's
+  // manager only has with delegated cgroup v2 (as podman: no pause rootless on v1).
+  if (engine.paths.rootless && detectCgroups().version !== 'v2') {
+    throw new UnavailableError('pause and unpause are not supported for rootless containers on a cgroup v1 host', {
+      hint: 'stop the container instead, or boot the host with cgroup v2',
+    });
   }
   const runtime = engine.runtime(container.config.runtime);
   await (paused ? runtime.pause(container.id) : runtime.resume(container.id));

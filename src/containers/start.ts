@@ -62,7 +62,9 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
     exitCommand: [process.execPath, TPOD_BIN, '--root', engine.paths.root, '--runroot', engine.paths.runroot, 'container', 'cleanup', id],
   });
   try {
-    await systemd.startTransientScope({ name: monitorScope(id), pids: [conmon.pid], slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
+    if (!monitorStaysInUnit(engine)) {
+      await systemd.startTransientScope({ name: monitorScope(id), pids: [conmon.pid], slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
+    }
     const pid = await conmon.proceed().catch((err: unknown) => {
       throw withExitStatus(err);
     });
@@ -81,6 +83,17 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
     await engine.snapshots(container.config.storageDriver).unmount(id).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Started by a generated unit (`tpod generate systemd` sets TPOD_SYSTEMD_UNIT) of a user's
+ * manager, conmon stays in the unit's own cgroup: a user manager accepts the unit's PIDFile
+ * (conmon's, in the user's runtime directory) only for a process of the unit (systemd:
+ * "PID file is not owned by root"). The system manager trusts root's PID file, so as root
+ * conmon keeps its own scope.
+ */
+function monitorStaysInUnit(engine: Engine): boolean {
+  return engine.paths.rootless && Boolean(process.env.TPOD_SYSTEMD_UNIT);
 }
 
 /**

@@ -61,7 +61,7 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
 
   async mount(containerId: string): Promise<string> {
     throw new PermissionDeniedError(`cannot mount the filesystem of container ${containerId} in rootless mode: it is mounted only inside the container`, {
-      hint: 'run it inside `tpod unshare`, or use `tpod exec` to reach the running container',
+      hint: 'reach a running container with `tpod exec` (e.g. `tpod exec NAME tar -c PATH > out.tar`)',
     });
   }
 

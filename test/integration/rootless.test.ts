@@ -143,6 +143,45 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
     assert.equal(layers.length, 1, 'only the busybox layer stays');
   });
 
+  it('stops a container running as uid 1000 (a subordinate id); refuses pause (v1) and cp/export/mount with the reason', async () => {
+    const name = uniqueName('rlu');
+    await userOk(user, ['run', '-d', '-u', '1000', '--name', name, busybox(), 'sleep', '1000']);
+    assert.match(await userOk(user, ['top', name, 'user,args']), new RegExp(`${user.subuid! + 999} +sleep 1000`));
+    const pause = await user.tpod(['pause', name]);
+    assert.equal(pause.code, 125);
+    assert.match(pause.stderr, /pause and unpause are not supported for rootless containers on a cgroup v1 host/);
+    for (const args of [['cp', `${name}:/etc/passwd`, '/tmp/never'], ['export', name], ['mount', name]]) {
+      const r = await user.tpod(args);
+      assert.equal(r.code, 125, args.join(' '));
+      assert.match(r.stderr, /in rootless mode: it is mounted only inside the container/);
+    }
+    await userOk(user, ['stop', '-t', '1', name]);
+    assert.match(await userOk(user, ['ps', '-a', '--format', '{{.Names}} {{.Status}}']), new RegExp(`${name} Exited \\(137\\)`));
+    await userOk(user, ['rm', name]);
+  });
+
+  it('generate systemd: the unit starts and stops the container under the user\'s own manager', async () => {
+    const name = uniqueName('rlg');
+    const unitName = `container-${name}.service`;
+    await userOk(user, ['create', '--name', name, busybox(), 'sleep', '1000']);
+    const unit = await userOk(user, ['generate', 'systemd', '--name', name]);
+    const install = await user.run(['sh', '-c', `mkdir -p ~/.config/systemd/user && cat > ~/.config/systemd/user/${unitName}`], { input: unit });
+    assert.equal(install.code, 0, install.stderr);
+    try {
+      assert.equal((await user.run(['systemctl', '--user', 'daemon-reload'])).code, 0);
+      const start = await user.run(['systemctl', '--user', 'start', unitName]);
+      assert.equal(start.code, 0, start.stderr);
+      assert.equal((await user.run(['systemctl', '--user', 'is-active', unitName])).stdout.trim(), 'active');
+      assert.match(await userOk(user, ['ps', '--format', '{{.Names}} {{.Status}}']), new RegExp(`${name} Up`));
+      const stop = await user.run(['systemctl', '--user', 'stop', unitName]);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.doesNotMatch(await userOk(user, ['ps', '--format', '{{.Names}}']), new RegExp(name));
+    } finally {
+      await user.run(['sh', '-c', `rm -f ~/.config/systemd/user/${unitName} && systemctl --user daemon-reload`]);
+      await user.tpod(['rm', '-f', '-t', '0', name]);
+    }
+  });
+
   it('tpod unshare runs a command as root of the user namespace; root is told to use it rootless', async () => {
     const r = await userOk(user, ['unshare', 'sh', '-c', 'id -u; cat /proc/self/uid_map; echo $CONTAINERS_GRAPHROOT']);
     const lines = r.trim().split('\n');
