@@ -168,7 +168,8 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
   const tty = container.config.spec.tty;
   const runArgs = [runtime.runtime.path, ...runtime.globalArgs, 'run', '--bundle', paths.bundle, id];
-  const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec "$@"', 'tpod-run', ...runArgs], {
+  mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
+  const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, ...runArgs], {
     stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', tty ? 'inherit' : 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
   });
   let stderrText = '';
@@ -202,6 +203,23 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
     await cleanupContainer(engine, id, { exitCode: recordedCode ?? code });
   }
 }
+
+/**
+ * The shell that becomes the foreground container's parent: it waits until tpod has put it
+ * in the scope, runs the runtime, and writes the runtime's status to the exit file ($0),
+ * as conmon does for detached containers, so the status is known even when tpod itself is
+ * killed meanwhile (the next command reads it). Signals sent to the scope (systemctl stop)
+ * must not end the shell before it has written the status: a trap (not an ignore, which
+ * runc would inherit) defers them until the runtime has exited.
+ */
+const FOREGROUND_SCRIPT = [
+  'trap : INT TERM HUP QUIT',
+  'read _ <&3 || exit 125',
+  '"$@"',
+  'status=$?',
+  'echo "$status" > "$0.tmp" && mv -f "$0.tmp" "$0"',
+  'exit "$status"',
+].join('\n');
 
 /** Writes each chunk through, and (for `tpod logs`) as k8s-file lines: TIME STREAM F TEXT. */
 function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: 'stdout' | 'stderr', logPath?: string, tap?: (text: string) => void): void {

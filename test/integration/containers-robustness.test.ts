@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { activeUnitsOf, busyboxStore, psAll, sleep, uniqueName } from '../helpers/containers.js';
+import { activeUnitsOf, busyboxStore, eventually, inspectField, psAll, sleep, uniqueName } from '../helpers/containers.js';
 import { mountsBelow } from '../helpers/store.js';
 import { runTpod, TPOD_BIN, tpodEnv, type TpodResult } from '../helpers/tpod.js';
 
@@ -78,6 +78,31 @@ describe('tpod run killed with SIGKILL', () => {
     assert.ok(Date.now() - started < 15_000);
     assert.deepEqual(sleepers(SECONDS), []);
     assert.deepEqual(activeUnitsOf([id]), []);
+    assert.deepEqual(mountsBelow(store.path), []);
+  });
+});
+
+describe('a foreground container whose tpod was killed', () => {
+  const store = busyboxStore('tpod-kill-status-');
+  before(() => store.ready);
+  after(() => store.cleanup());
+
+  it('still gets its own exit status recorded when it ends by itself (7, not unknown)', async () => {
+    const name = uniqueName('k-status');
+    const child = spawn(TPOD_BIN, ['run', '--name', name, 'busybox', 'sh', '-c', 'sleep 2; exit 7'], { env: tpodEnv({ store }), stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 20_000;
+    while (!(await psAll(store, '{{.Names}} {{.State}}')).includes(`${name} running`)) {
+      assert.ok(Date.now() < deadline, `${name} never ran`);
+      await sleep(50);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const code = await eventually(async () => {
+      const state = await inspectField(store, name, '{{.State.Status}} {{.State.ExitCode}}');
+      return state.startsWith('exited') ? state : undefined;
+    }, `${name} to exit`, 15_000);
+    assert.equal(code, 'exited 7');
     assert.deepEqual(mountsBelow(store.path), []);
   });
 });
