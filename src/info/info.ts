@@ -5,6 +5,7 @@
  */
 import { cpus, hostname, release, totalmem } from 'node:os';
 import type { Engine } from '../engine.js';
+import type { IDMapping } from '../spec/types.js';
 import { locateRuntime, runtimeVersion } from '../runtime/locate.js';
 import { systemdBusEndpoint } from '../systemd/bus.js';
 import { SystemdManager } from '../systemd/manager.js';
@@ -33,6 +34,8 @@ export interface InfoReport {
     systemd: SystemdReport;
     ociRuntime: { name: string; path?: string; version?: string; error?: string };
     security: { rootless: boolean };
+    /** Rootless: the user namespace mapping of containers (podman's host.idMappings). */
+    idMappings?: { uidmap: IDMapping[]; gidmap: IDMapping[] };
   };
   store: { graphRoot: string; runRoot: string; graphDriverName: string };
   version: { Version: string; APIVersion: string; OsArch: string };
@@ -56,6 +59,7 @@ export async function collectInfo(engine: Engine): Promise<InfoReport> {
       systemd,
       ociRuntime,
       security: { rootless: engine.paths.rootless },
+      ...(engine.paths.rootless ? { idMappings: { uidmap: engine.userIdMapping.uidMappings, gidmap: engine.userIdMapping.gidMappings } } : {}),
     },
     store: { graphRoot: engine.paths.root, runRoot: engine.paths.runroot, graphDriverName: 'overlay' },
     version: { Version: client.Version, APIVersion: client.APIVersion, OsArch: client.OsArch },

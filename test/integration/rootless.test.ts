@@ -31,6 +31,11 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
     assert.equal(statSync(store).mode & 0o777, 0o700);
     assert.equal(statSync(store).uid, user.uid);
     assert.equal(statSync(join(store, 'tpod.db')).mode & 0o777, 0o600);
+    const info = JSON.parse(await userOk(user, ['info', '--format', 'json']));
+    assert.equal(info.host.security.rootless, true);
+    assert.equal(info.host.systemd.bus, 'user');
+    assert.deepEqual(info.host.idMappings.uidmap[1], { containerID: 1, hostID: user.subuid, size: 65536 });
+    assert.equal(info.store.graphRoot, store);
     const images = await userOk(user, ['images', '--format', '{{.Repository}}']);
     assert.match(images, /library\/busybox/);
     // root's store (a fresh one) does not see the user's image
