@@ -57,6 +57,10 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
       [1, user.subuid, 65536],
     ]);
     assert.equal((await user.tpod(['run', '--rm', busybox(), 'sh', '-c', 'exit 3'])).code, 3);
+    // --network none: only lo; --network host: the host's interfaces (and its /sys, bound).
+    const devices = async (network: string) => (await userOk(user, ['run', '--rm', '--network', network, busybox(), 'ls', '/sys/class/net'])).trim().split('\n');
+    assert.deepEqual(await devices('none'), ['lo']);
+    assert.ok((await devices('host')).length > 1);
     const missing = await user.tpod(['run', '--rm', busybox(), 'no-such-command']);
     assert.equal(missing.code, 127);
     assert.match(missing.stderr, /no-such-command/);
