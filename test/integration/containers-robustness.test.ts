@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { activeUnitsOf, busyboxStore, eventually, inspectField, psAll, sleep, uniqueName } from '../helpers/containers.js';
 import { mountsBelow } from '../helpers/store.js';
-import { runTpod, TPOD_BIN, tpodEnv, type TpodResult } from '../helpers/tpod.js';
+import { runTpod, TPOD_BIN, tpodEnv, type TempStore, type TpodResult } from '../helpers/tpod.js';
 
 /** PIDs whose command line is exactly `sleep SECONDS` (a value unique to one test). */
 function sleepers(seconds: string): number[] {
@@ -58,15 +58,7 @@ describe('tpod run killed with SIGKILL', () => {
   it('once the container runs: the container outlives tpod, ps still lists it, rm -f ends it', async () => {
     const SECONDS = '3072';
     const name = uniqueName('k-running');
-    const child = spawn(TPOD_BIN, ['run', '--name', name, 'busybox', 'sleep', SECONDS], { env: tpodEnv({ store }), stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 20_000;
-    while (!(await psAll(store, '{{.Names}} {{.State}}')).includes(`${name} running`)) {
-      assert.ok(Date.now() < deadline, `${name} never ran`);
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    await exited;
+    await killTpodOnceRunning(store, name, ['sleep', SECONDS]);
     const [id] = await psAll(store, '{{.Id}}');
     assert.ok(id);
     assert.ok((await psAll(store, '{{.Names}} {{.State}}')).includes(`${name} running`));
@@ -89,15 +81,7 @@ describe('a foreground container whose tpod was killed', () => {
 
   it('still gets its own exit status recorded when it ends by itself (7, not unknown)', async () => {
     const name = uniqueName('k-status');
-    const child = spawn(TPOD_BIN, ['run', '--name', name, 'busybox', 'sh', '-c', 'sleep 2; exit 7'], { env: tpodEnv({ store }), stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 20_000;
-    while (!(await psAll(store, '{{.Names}} {{.State}}')).includes(`${name} running`)) {
-      assert.ok(Date.now() < deadline, `${name} never ran`);
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    await exited;
+    await killTpodOnceRunning(store, name, ['sh', '-c', 'sleep 2; exit 7']);
     const code = await eventually(async () => {
       const state = await inspectField(store, name, '{{.State.Status}} {{.State.ExitCode}}');
       return state.startsWith('exited') ? state : undefined;
@@ -132,3 +116,16 @@ describe('many tpods at once', () => {
     assert.deepEqual(sleepers('3073'), []);
   });
 });
+
+/** `tpod run --name NAME busybox COMMAND…` in the foreground, SIGKILLed once ps shows it running. */
+async function killTpodOnceRunning(store: TempStore, name: string, command: string[]): Promise<void> {
+  const child = spawn(TPOD_BIN, ['run', '--name', name, 'busybox', ...command], { env: tpodEnv({ store }), stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 20_000;
+  while (!(await psAll(store, '{{.Names}} {{.State}}')).includes(`${name} running`)) {
+    assert.ok(Date.now() < deadline, `${name} never ran`);
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  await exited;
+}
