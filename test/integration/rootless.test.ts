@@ -210,7 +210,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
     assert.deepEqual(rest.map((line) => line.split(':')[0]), rest.length ? ['Try'] : [], 'a hint at most, no stack');
   });
 
-  it('errors in one line: no XDG_RUNTIME_DIR, one not owned by the user, a store of another user, no newuidmap', async () => {
+  it('errors in one line: no XDG_RUNTIME_DIR, one not owned by the user, no user manager, a store of another user, no newuidmap', async () => {
     const unset = await user.tpod(['images'], { env: { XDG_RUNTIME_DIR: undefined } });
     assert.equal(unset.code, 125);
     assert.match(unset.stderr, /XDG_RUNTIME_DIR is not set/);
@@ -226,6 +226,11 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
     } finally {
       rmSync(othersStore, { recursive: true, force: true });
     }
+    // A runtime directory of the user's own, but no user manager (no bus) in it.
+    const noManager = await user.run(['sh', '-c', `d=$(mktemp -d) && XDG_RUNTIME_DIR=$d ${process.execPath} ${user.tpodPath} run --rm ${busybox()} true; s=$?; rm -rf "$d"; exit $s`]);
+    assert.equal(noManager.code, 125);
+    assert.match(noManager.stderr, /systemd user manager not reachable at unix:path=\/tmp\/[^/]+\/bus: no such socket/);
+    assert.match(noManager.stderr, /loginctl enable-linger/);
     // A PATH whose tools include everything but newuidmap and newgidmap.
     const bin = mkdtempSync(join(tmpdir(), 'tpod-rl-path-'));
     try {
