@@ -51,6 +51,19 @@ await build({
       "const __dirname = __tpodFileURLToPath(new URL('.', import.meta.url));",
     ].join('\n'),
   },
+  // undici's lib/ files directly: its exports map hides them from a plain require.
+  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`)],
   logLevel: 'warning',
 });
+/** Resolves an import of `name` (from tpod's code, not from the alias file) to `file`. */
+function aliasFile(name, file) {
+  return {
+    name: `alias-${name}`,
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^${name}$`) }, (args) => (args.importer === file ? undefined : { path: file }));
+      b.onResolve({ filter: new RegExp(`^${name}/lib/`) }, (args) => ({ path: `${root}node_modules/${args.path}.js` }));
+    },
+  };
+}
+
 console.log(`bundle: ${Object.keys(manifest.commands).length} commands in ${outdir.slice(root.length)}`);
