@@ -9,7 +9,7 @@
 // The output directory is three levels below the package root, like dist/src/containers/
 // and dist/commands/generate/: modules locate bin/tpod as new URL('../../../bin/tpod',
 // import.meta.url), which must hold in the bundle too.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -28,10 +28,39 @@ export function launch(root, argv) {
 }
 `;
 
-rmSync(outdir, { recursive: true, force: true });
+/**
+ * oclif's Config.load imports wsl-utils to name the platform 'wsl' instead of 'linux' (it
+ * probes /proc/version, /.dockerenv, /proc/self/cgroup); tpod never reads config.platform,
+ * and powerShellPath serves Windows shells only.
+ */
+const stubWslUtils = {
+  name: 'stub-wsl-utils',
+  setup(b) {
+    b.onResolve({ filter: /^wsl-utils$/ }, () => ({ path: 'wsl-utils', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: "export const isWsl = false;\nexport async function powerShellPath() { return 'powershell.exe'; }\n",
+      loader: 'js',
+    }));
+  },
+};
+
+/** Resolves an import of `name` (from tpod's code, not from the alias file) to `file`. */
+function aliasFile(name, file) {
+  return {
+    name: `alias-${name}`,
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^${name}$`) }, (args) => (args.importer === file ? undefined : { path: file }));
+      b.onResolve({ filter: new RegExp(`^${name}/lib/`) }, (args) => ({ path: `${root}node_modules/${args.path}.js` }));
+    },
+  };
+}
+
+// Built next to the old bundle and swapped in, so a failed build leaves bin/tpod working.
+const staging = `${outdir}.new`;
+rmSync(staging, { recursive: true, force: true });
 await build({
   stdin: { contents: entry, resolveDir: root, sourcefile: 'launch.js', loader: 'js' },
-  outdir,
+  outdir: staging,
   entryNames: 'launch',
   chunkNames: '[name]-[hash]',
   bundle: true,
@@ -52,18 +81,13 @@ await build({
     ].join('\n'),
   },
   // undici's lib/ files directly: its exports map hides them from a plain require.
-  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`)],
+  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`), stubWslUtils],
+  // oclif checks process.versions.node against its own package.json's engines with semver
+  // at import (~6 ms of semver evaluation, and the bundle has no such package.json next to
+  // it); npm enforces tpod's own engines field at install.
+  define: { 'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"' },
   logLevel: 'warning',
 });
-/** Resolves an import of `name` (from tpod's code, not from the alias file) to `file`. */
-function aliasFile(name, file) {
-  return {
-    name: `alias-${name}`,
-    setup(b) {
-      b.onResolve({ filter: new RegExp(`^${name}$`) }, (args) => (args.importer === file ? undefined : { path: file }));
-      b.onResolve({ filter: new RegExp(`^${name}/lib/`) }, (args) => ({ path: `${root}node_modules/${args.path}.js` }));
-    },
-  };
-}
-
+rmSync(outdir, { recursive: true, force: true });
+renameSync(staging, outdir);
 console.log(`bundle: ${Object.keys(manifest.commands).length} commands in ${outdir.slice(root.length)}`);
