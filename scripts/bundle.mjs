@@ -1,15 +1,19 @@
-// Bundles the launcher, @oclif/core, every command and the engine with esbuild into
-// dist/bundle/tpod/ (start-up speed; ARCHITECTURE.md "Start-up"). Input is tsc's output
-// under dist/, so the bundle runs exactly the code the tests import. Code splitting: the
-// launcher chunk holds oclif; each command is a chunk imported only when it runs, sharing
-// chunks of the engine. Native better-sqlite3 stays external; so does typescript, which
+// Bundles the launcher, @oclif/core, every command and the engine with esbuild into one
+// CommonJS file, dist/bundle/tpod/tpod.cjs, which bin/tpod runs through V8's code cache
+// (start-up speed; ARCHITECTURE.md "Start-up"). Input is tsc's output under dist/, so the
+// bundle runs exactly the code the tests import. Each command's module is behind a dynamic
+// import(), which esbuild turns into a lazy initializer: a command evaluates only its own
+// module graph. Native better-sqlite3 stays external; so does typescript, which
 // @oclif/core only requires for development-mode tsconfig reading, and x11, which dbus-next
 // requires only to find a session bus through an X display (never tpod's case).
 //
-// The output directory is three levels below the package root, like dist/src/containers/
-// and dist/commands/generate/: modules locate bin/tpod as new URL('../../../bin/tpod',
+// The bundle sits three levels below the package root, like dist/src/containers/ and
+// dist/commands/generate/: modules locate bin/tpod as new URL('../../../bin/tpod',
 // import.meta.url), which must hold in the bundle too.
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -60,34 +64,37 @@ const staging = `${outdir}.new`;
 rmSync(staging, { recursive: true, force: true });
 await build({
   stdin: { contents: entry, resolveDir: root, sourcefile: 'launch.js', loader: 'js' },
-  outdir: staging,
-  entryNames: 'launch',
-  chunkNames: '[name]-[hash]',
+  outfile: `${staging}/tpod.cjs`,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3', 'typescript', 'x11'],
-  // CommonJS dependencies (oclif, dbus-next) call require() for Node built-ins and read
-  // __dirname; an ES module has neither unless the chunk defines them.
-  banner: {
-    js: [
-      "import { createRequire as __tpodCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __tpodFileURLToPath } from 'node:url';",
-      'const require = __tpodCreateRequire(import.meta.url);',
-      'const __filename = __tpodFileURLToPath(import.meta.url);',
-      "const __dirname = __tpodFileURLToPath(new URL('.', import.meta.url));",
-    ].join('\n'),
+  // tpod's modules are ES modules that locate files from import.meta.url, which a
+  // CommonJS bundle lacks: it becomes the bundle's own file URL.
+  banner: { js: "const __tpodModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: {
+    'import.meta.url': '__tpodModuleUrl',
+    // oclif checks process.versions.node against its own package.json's engines with
+    // semver at import (~6 ms of semver evaluation, and no such package.json is next to
+    // the bundle); npm enforces tpod's own engines field at install.
+    'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
   },
   // undici's lib/ files directly: its exports map hides them from a plain require.
   plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`), stubWslUtils],
-  // oclif checks process.versions.node against its own package.json's engines with semver
-  // at import (~6 ms of semver evaluation, and the bundle has no such package.json next to
-  // it); npm enforces tpod's own engines field at install.
-  define: { 'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"' },
   logLevel: 'warning',
 });
 rmSync(outdir, { recursive: true, force: true });
 renameSync(staging, outdir);
-console.log(`bundle: ${Object.keys(manifest.commands).length} commands in ${outdir.slice(root.length)}`);
+
+// bin/tpod writes the code cache when there is none: have one command that opens a store
+// and renders a table (ps on an empty one) write it now, so the first real command and
+// every copy of dist/ (bench/run.mjs) start warm.
+const store = mkdtempSync(join(tmpdir(), 'tpod-bundle-'));
+try {
+  const warm = spawnSync(process.execPath, [`${root}bin/tpod`, '--root', `${store}/root`, '--runroot', `${store}/run`, 'ps', '-a'], { encoding: 'utf8' });
+  if (warm.status !== 0) throw new Error(`bin/tpod ps -a from the new bundle failed: ${warm.stderr}`);
+} finally {
+  rmSync(store, { recursive: true, force: true });
+}
+console.log(`bundle: ${Object.keys(manifest.commands).length} commands in ${outdir.slice(root.length)}/tpod.cjs, code cache written`);
