@@ -70,6 +70,12 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3', 'typescript', 'x11'],
+  // A script compiled with cachedData loses its dynamic-import callback (Node 20: "A
+  // dynamic import callback was not specified"), so no real import() may remain: imports
+  // of bundled modules become lazy initializers anyway, and the rest (Node built-ins such
+  // as import('node:fs/promises')) become require(). Only oclif's loading of commands and
+  // plugins by file path needs import(), and the launcher hands it every command.
+  supported: { 'dynamic-import': false },
   // tpod's modules are ES modules that locate files from import.meta.url, which a
   // CommonJS bundle lacks: it becomes the bundle's own file URL.
   banner: { js: "const __tpodModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
