@@ -206,9 +206,14 @@ export function createCommand(): string[] {
  * What `create` and `run` share: the request from the flags and `IMAGE [COMMAND...]`, the
  * --cidfile checked before anything is created and written once the container exists.
  */
-export async function createFromCommandLine(engine: Engine, flags: ContainerFlagValues & { cidfile?: string | undefined }, positionals: string[]): Promise<ContainerRecord> {
+export async function createFromCommandLine(
+  engine: Engine,
+  flags: ContainerFlagValues & { cidfile?: string | undefined },
+  positionals: string[],
+  options: { startsNext?: boolean } = {},
+): Promise<ContainerRecord> {
   const [image, ...command] = positionals;
-  const request = createRequestFromFlags(flags, image!, command, createCommand());
+  const request = { ...createRequestFromFlags(flags, image!, command, createCommand()), startsNext: options.startsNext === true };
   checkCidFile(flags.cidfile);
   const container = await createContainer(engine, request);
   writeCidFile(flags.cidfile, container.id);

@@ -20,7 +20,7 @@ export default class Run extends BaseCommand<typeof Run> {
   };
 
   async run(): Promise<void> {
-    const container = await createFromCommandLine(this.engine, this.flags, this.positionals);
+    const container = await createFromCommandLine(this.engine, this.flags, this.positionals, { startsNext: true });
     try {
       if (this.flags.detach) {
         await startDetached(this.engine, container);

@@ -35,9 +35,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Build only when a source is newer than the last build (tsc takes ~15 s here).
+# Build only when a source is newer than the last build (tsc takes ~15 s here). The
+# esbuild bundle also takes in node_modules, hence package-lock.json.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ ! -f man/tpod.1 ] || [ -n "$(find src cli commands test bin scripts package.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ ! -f man/tpod.1 ] || [ -n "$(find src cli commands test bin scripts package.json package-lock.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
   npm run --silent build
   touch "$stamp"
 fi

@@ -14,7 +14,7 @@ import { containerPaths, type ContainerPaths } from './containers/layout.js';
 import { chooseSnapshotDriver, type SnapshotDriver } from './snapshots/index.js';
 import { locateRuntime } from './runtime/locate.js';
 import { OciRuntimeCli } from './runtime/oci-runtime.js';
-import { SystemdManager } from './systemd/manager.js';
+import type { SystemdManager } from './systemd/manager.js';
 import { userIdMapping, type UserIdMapping } from './rootless/id-ranges.js';
 import { checkRootlessEnvironment } from './rootless/environment.js';
 import { removeTree } from './rootless/remove-tree.js';
@@ -120,9 +120,13 @@ export class Engine {
     return new OciRuntimeCli(locateRuntime(name), this.paths.runroot);
   }
 
-  /** The systemd manager for this user, connected once per command. */
+  /**
+   * The systemd manager for this user, connected once per command. Imported on first use:
+   * dbus-next costs ~25 ms of start-up that commands not touching systemd (ps of stopped
+   * containers, inspect, images, version) need not pay.
+   */
   systemd(): Promise<SystemdManager> {
-    this.systemdManager ??= SystemdManager.forUser(this.paths.rootless);
+    this.systemdManager ??= import('./systemd/manager.js').then(({ SystemdManager }) => SystemdManager.forUser(this.paths.rootless));
     return this.systemdManager;
   }
 

@@ -30,6 +30,8 @@ export interface CreateRequest {
   config: ContainerConfig;
   /** `-v NAME:/path` and `-v /path`: resolved (created if missing) into bind mounts. */
   volumeMounts?: VolumeMountRequest[];
+  /** The container starts right after (`run`): the snapshot may stay mounted. */
+  startsNext?: boolean;
 }
 
 export async function createContainer(engine: Engine, request: CreateRequest): Promise<ContainerRecord> {
@@ -44,7 +46,7 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
   const snapshots = engine.snapshots(request.config.storageDriver);
   await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });
   await markCreating(engine, id);
-  await snapshots.prepare(id, image.layers.map((chainId) => engine.layerDir(chainId)));
+  await snapshots.prepare(id, image.layers.map((chainId) => engine.layerDir(chainId)), { keepMounted: request.startsNext === true });
   try {
     const record = engine.containers.insert({ id, name, imageId: image.id, imageName: image.names[0] ?? image.id, config: request.config });
     await createDone(engine, id);

@@ -10,7 +10,9 @@ import type { UserIdMapping } from '../rootless/id-ranges.js';
 import { execInUserNamespace } from '../rootless/user-namespace.js';
 import type { ExpectedLayer, UnpackResult } from './unpack.js';
 
-const UNPACK_MAIN = fileURLToPath(new URL('./unpack-main.js', import.meta.url));
+// From the package root, three levels up both from here (dist/src/layers/) and from the
+// start-up bundle (dist/bundle/tpod/), which shares this module's import.meta.url.
+const UNPACK_MAIN = fileURLToPath(new URL('../../../dist/src/layers/unpack-main.js', import.meta.url));
 
 export async function unpackLayerInUserNamespace(mapping: UserIdMapping, blobPath: string, target: string, expected: ExpectedLayer): Promise<UnpackResult> {
   // A single-id mapping (no subordinate ids) cannot give files other owners: they stay root's.

@@ -6,7 +6,8 @@
  *
  * prepare() mounts the new snapshot once and unmounts it again, so an overlayfs the kernel
  * cannot provide (ENODEV, EINVAL, a missing layer, too many layers) fails `create`, with
- * the kernel's message, not a later `start`.
+ * the kernel's message, not a later `start`. For `run` (keepMounted) that mount stays: the
+ * container starts next, and a mount plus an unmount (two spawns, ~30 ms) are spared.
  *
  * Mounting and unmounting one snapshot must be serialized by the caller (the container
  * lock): with index=off the kernel only warns when two mounts share an upperdir, so two
@@ -21,7 +22,7 @@ import {
   ROOTFS_MODE,
   WORK_DIR_MODE,
   checkLowerDirs,
-  createSnapshotDirs,
+  createOverlayDirs,
   readPrepared,
   removeSnapshotDir,
 } from './snapshot-dir.js';
@@ -29,7 +30,7 @@ import { MountCommandError } from './mounter.js';
 import { SnapshotDriverBase } from './driver-base.js';
 import { explainOverlayFailure } from './overlay-errors.js';
 import { planOverlayMount, type OverlayMountPlan } from './overlay-options.js';
-import type { SnapshotDriver, SnapshotInfo, UnmountResult } from './snapshot.js';
+import type { PrepareOptions, SnapshotDriver, SnapshotInfo, UnmountResult } from './snapshot.js';
 import { writeSnapshotState, type SnapshotState } from './state.js';
 
 export class OverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
@@ -40,25 +41,20 @@ export class OverlayDriver extends SnapshotDriverBase implements SnapshotDriver 
     return layout.upper;
   }
 
-  async prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo> {
+  async prepare(containerId: string, lowerDirs: readonly string[], options: PrepareOptions = {}): Promise<SnapshotInfo> {
     const layout = snapshotLayout(this.root, containerId);
     const lowers = await checkLowerDirs(lowerDirs);
-    await createSnapshotDirs(layout, [
-      [layout.upper, ROOTFS_MODE],
-      [layout.work, WORK_DIR_MODE],
-      [layout.merged, ROOTFS_MODE],
-      ...(lowers.length === 0 ? ([[layout.emptyLower, ROOTFS_MODE]] as Array<[string, number]>) : []),
-    ]);
+    await createOverlayDirs(layout, lowers);
     const state: SnapshotState = { version: 1, driver: this.name, lowers, created: new Date().toISOString() };
     try {
       await this.#mountLayout(layout, state); // the support check: fail at create, not at start
-      await unmountMerged(layout, this.mounter);
+      if (!options.keepMounted) await unmountMerged(layout, this.mounter);
       await writeSnapshotState(layout, state);
     } catch (err) {
       await removeSnapshotDir(layout, this.mounter).catch(() => undefined);
       throw err;
     }
-    return { id: containerId, dir: layout.dir, merged: layout.merged, driver: this.name, lowers, prepared: true, mounted: false };
+    return { id: containerId, dir: layout.dir, merged: layout.merged, driver: this.name, lowers, prepared: true, mounted: options.keepMounted === true };
   }
 
   async mount(containerId: string): Promise<string> {

@@ -46,6 +46,16 @@ export async function createSnapshotDirs(layout: SnapshotLayout, subdirs: Readon
   }
 }
 
+/** An overlay snapshot's directories: upper, work, merged, and an empty lower for no layers. */
+export async function createOverlayDirs(layout: SnapshotLayout, lowers: readonly string[]): Promise<void> {
+  await createSnapshotDirs(layout, [
+    [layout.upper, ROOTFS_MODE],
+    [layout.work, WORK_DIR_MODE],
+    [layout.merged, ROOTFS_MODE],
+    ...(lowers.length === 0 ? ([[layout.emptyLower, ROOTFS_MODE]] as Array<[string, number]>) : []),
+  ]);
+}
+
 /** Absolute, existing directories; refused early with the path named. */
 export async function checkLowerDirs(lowerDirs: readonly string[]): Promise<string[]> {
   const lowers: string[] = [];

@@ -54,12 +54,20 @@ export interface RuntimeRoot {
   readFile?: (path: string, maxBytes: number) => Promise<string | undefined>;
 }
 
+export interface PrepareOptions {
+  /**
+   * The caller mounts the snapshot next (`run`): a driver that mounts to check the
+   * snapshot works may leave that mount in place, sparing an unmount and a mount.
+   */
+  keepMounted?: boolean;
+}
+
 export interface SnapshotDriver {
   readonly name: SnapshotDriverName;
   /** Whether mount() puts a filesystem on `merged` (overlay) or is a no-op (copy). */
   readonly mountsFilesystem: boolean;
   /** Creates the snapshot over `lowerDirs` (absolute, bottom layer first); not mounted. */
-  prepare(containerId: string, lowerDirs: readonly string[]): Promise<SnapshotInfo>;
+  prepare(containerId: string, lowerDirs: readonly string[], options?: PrepareOptions): Promise<SnapshotInfo>;
   /** Mounts (if not already) and returns the merged path. */
   mount(containerId: string): Promise<string>;
   /** The root to hand the runtime when the container starts (mounted here, or by the runtime). */

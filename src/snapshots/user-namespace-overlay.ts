@@ -18,7 +18,7 @@ import { ensureLayerLinks, layerLinksDir } from './layer-links.js';
 import { readLayeredFile } from './layered-file.js';
 import { layersDir, snapshotLayout, type SnapshotLayout } from './layout.js';
 import { assertOverlayPath, MAX_LOWER_LAYERS, MOUNT_DATA_MAX, overlayMountData } from './overlay-options.js';
-import { checkLowerDirs, createSnapshotDirs, readPrepared, ROOTFS_MODE, WORK_DIR_MODE } from './snapshot-dir.js';
+import { checkLowerDirs, createOverlayDirs, readPrepared } from './snapshot-dir.js';
 import type { RuntimeRoot, SnapshotDriver, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
 import { writeSnapshotState, type SnapshotState } from './state.js';
 
@@ -43,12 +43,7 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
     const layout = snapshotLayout(this.root, containerId);
     const lowers = await checkLowerDirs(lowerDirs);
     try {
-      await createSnapshotDirs(layout, [
-        [layout.upper, ROOTFS_MODE],
-        [layout.work, WORK_DIR_MODE],
-        [layout.merged, ROOTFS_MODE],
-        ...(lowers.length === 0 ? ([[layout.emptyLower, ROOTFS_MODE]] as Array<[string, number]>) : []),
-      ]);
+      await createOverlayDirs(layout, lowers);
       const state: SnapshotState = { version: 1, driver: this.name, lowers, created: new Date().toISOString() };
       await overlayOptions(layersDir(this.root), layout, state); // too many layers fails create, not start
       await writeSnapshotState(layout, state);

@@ -1,0 +1,77 @@
+/**
+ * The tpod launcher behind bin/tpod: podman-style argv fix-ups, then oclif runs the one
+ * command named. It runs from the esbuild bundle (scripts/bundle.mjs), which passes a
+ * loader per command ID: each command's module is a chunk of the bundle, imported only
+ * when that command runs, sharing one copy of @oclif/core with the launcher.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Config, execute, flush, handle, type Command, type Interfaces } from '@oclif/core';
+import { helpAddition } from '@oclif/core/run';
+import { COMMANDS_WITH_CONTAINER_ARGS, endFlagsAfterFirstArgument, hoistGlobalFlags, normalizeBooleanValues, type FlagShape } from './argv.js';
+
+export type CommandModule = { default: Command.Class };
+export type CommandLoaders = Readonly<Record<string, () => Promise<CommandModule>>>;
+
+interface ManifestCommand {
+  id: string;
+  aliases?: string[];
+  flags: Record<string, FlagShape>;
+}
+
+/** Runs tpod with `argv` (without node and the script); `root` is the package directory. */
+export async function launch(root: URL, argv: readonly string[], loaders?: CommandLoaders): Promise<void> {
+  const rootPath = fileURLToPath(root);
+  const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8')) as Interfaces.Manifest;
+  const { args, commandId, words } = podmanArgv(argv, Object.values(manifest.commands) as unknown as ManifestCommand[]);
+  const config = await Config.load({ root: rootPath });
+  if (loaders) loadCommandsFromBundle(config, loaders);
+  if (commandId && !helpAddition(args, config)) {
+    // What oclif's run() does for a command, minus its second Config.load (execute() with
+    // a Config reloads it: ~10 ms) and hooks, which tpod has none of.
+    try {
+      await config.runCommand(commandId, args.slice(words));
+      flush();
+    } catch (err) {
+      await handle(err as Error);
+    }
+    return;
+  }
+  // Help, topics, unknown commands: oclif's own path.
+  await execute({ loadOptions: config, args });
+}
+
+/** Global flags before the command, `--` after a container's command, `--flag=true`. */
+function podmanArgv(argv: readonly string[], commands: readonly ManifestCommand[]): { args: string[]; commandId?: string; words: number } {
+  const byId = new Map<string, ManifestCommand>();
+  for (const command of commands) {
+    for (const id of [command.id, ...(command.aliases ?? [])]) byId.set(id, command);
+  }
+  let args = hoistGlobalFlags(argv, new Set(byId.keys()));
+  const words = byId.has(`${args[0]}:${args[1]}`) ? 2 : 1;
+  const command = byId.get(args.slice(0, words).join(':'));
+  if (!command) return { args, words };
+  if (COMMANDS_WITH_CONTAINER_ARGS.has(command.id)) {
+    args = [...args.slice(0, words), ...endFlagsAfterFirstArgument(args.slice(words), command.flags)];
+  }
+  return { args: [...args.slice(0, words), ...normalizeBooleanValues(args.slice(words), command.flags)], commandId: command.id, words };
+}
+
+/**
+ * oclif finds a command's class through its plugin (by the manifest's file path, i.e. the
+ * tsc output). In the bundle the class comes from the command's chunk instead, so the
+ * command and oclif's runner share one @oclif/core (instanceof checks, one parse).
+ */
+function loadCommandsFromBundle(config: Config, loaders: CommandLoaders): void {
+  const plugin = config.getPluginsList().find((p) => p.root === config.root);
+  if (!plugin) return;
+  const findByPath = plugin.findCommand.bind(plugin);
+  plugin.findCommand = (async (id: string, opts?: { must?: boolean }) => {
+    const load = loaders[id];
+    if (!load) return findByPath(id, opts as { must: true });
+    const command = (await load()).default;
+    command.id = id;
+    command.plugin = plugin;
+    return command;
+  }) as typeof plugin.findCommand;
+}
