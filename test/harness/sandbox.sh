@@ -19,7 +19,9 @@
 # cgroups hybrid: v1 controllers + v2 "unified"; root). Host-wide effects are avoided on
 # purpose:
 #  - own tmpfs on /sys/fs/cgroup and /run inside a private mount namespace (systemd
-#    remounts the cgroup tmpfs read-only, which would hit the host's shared superblock);
+#    remounts the cgroup tmpfs read-only, which would hit the host's shared superblock),
+#    and on /dev/shm (podman keeps its container locks there: 2048 per machine, leaked by
+#    every store deleted without `podman rm`, so they would run out across runs);
 #  - own cgroup subtree /$SANDBOX_NAME in every hierarchy, created by us, and the cgroup
 #    namespace rooted there, so the sandbox's systemd never sees or writes host cgroups;
 #  - masked units that would touch the whole machine: tmpfiles (would wipe /tmp, write
@@ -112,6 +114,7 @@ start() {
         mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
         mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
         mount -t tmpfs -o mode=755 tmpfs /run
+        mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
         mkdir -p /run/systemd/system /run/lock
         for u in $MASKED; do ln -sf /dev/null /run/systemd/system/$u; done
         unset CTRLS MASKED
