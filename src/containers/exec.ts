@@ -5,6 +5,9 @@
  * podman's 126/127 when the command cannot run.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Engine } from '../engine.js';
 import { ConflictError, RuntimeError } from '../errors.js';
 import { resolveUser } from '../spec/index.js';
@@ -37,6 +40,7 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
     args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((gid) => ['--additional-gids', String(gid)]));
   }
   args.push(container.id, ...request.command);
+  if (request.detach) return execDetached(runtime.runtime.path, runtime.globalArgs, args, engine.containerPaths(container.id).run);
   const child = spawn(runtime.runtime.path, [...runtime.globalArgs, ...args], {
     stdio: [request.interactive || request.tty ? 'inherit' : 'ignore', request.tty ? 'inherit' : 'pipe', request.tty ? 'inherit' : 'pipe'],
   });
@@ -53,4 +57,34 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
   const failure = /msg="((?:[^"\\]|\\.)*)"/.exec(stderrText)?.[1]?.replace(/\\"/g, '"');
   if (code !== 0 && failure) throw withExitStatus(new RuntimeError(failure));
   return code;
+}
+
+/**
+ * `exec -d`: the process must not hold tpod's pipes (runc passes its own stdio on, so tpod
+ * would wait for the process to close them), so all three are /dev/null, as podman's
+ * detached sessions; runc's own errors go to a JSON log file read once it returns.
+ */
+async function execDetached(runtimePath: string, globalArgs: string[], args: string[], runDir: string): Promise<number> {
+  mkdirSync(runDir, { recursive: true });
+  const log = join(runDir, `exec-${randomBytes(6).toString('hex')}.log`);
+  try {
+    const child = spawn(runtimePath, ['--log', log, '--log-format', 'json', ...globalArgs, ...args], { stdio: 'ignore' });
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (status) => resolve(status ?? 128));
+    });
+    if (code === 0) return 0;
+    const messages = readFileSync(log, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        try {
+          return [(JSON.parse(line) as { level?: string; msg?: string })].filter((entry) => entry.level === 'error' && entry.msg);
+        } catch {
+          return [];
+        }
+      });
+    throw withExitStatus(new RuntimeError(messages.at(-1)?.msg ?? `${runtimePath} exec exited with status ${code}`));
+  } finally {
+    rmSync(log, { force: true });
+  }
 }
