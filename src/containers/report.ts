@@ -4,6 +4,7 @@
  * scripts written for podman keep working.
  */
 import type { Engine } from '../engine.js';
+import { normalizeCapability } from '../spec/capabilities.js';
 import { humanAge, humanDuration } from '../ui/human.js';
 import { containerScope } from './layout.js';
 import type { ContainerRecord } from './store.js';
@@ -140,8 +141,9 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
       NetworkMode: spec.network,
       Privileged: spec.privileged,
       ReadonlyRootfs: spec.readOnly,
-      CapAdd: spec.capAdd,
-      CapDrop: spec.capDrop,
+      // As podman shows them: CAP_ names in upper case, whatever the user typed.
+      CapAdd: spec.capAdd.map(normalizeCapability),
+      CapDrop: spec.capDrop.map(normalizeCapability),
       Memory: spec.resources?.memory ?? 0,
       MemorySwap: spec.resources?.memorySwap ?? 0,
       CpuQuota: spec.resources?.cpuQuota ?? 0,
