@@ -95,6 +95,9 @@ describe('tpod inspect and wait', () => {
     const bind = c.Mounts.find((m) => m.Destination === '/host');
     assert.ok(data && bind, JSON.stringify(c.Mounts));
     assert.equal(data.RW, true);
+    assert.equal(data.Type, 'volume');
+    assert.equal(data.Name, volume);
+    assert.equal(bind.Type, 'bind');
     assert.equal(data.Source, (JSON.parse(await tpodOk(['volume', 'inspect', volume], { store })) as Array<{ Mountpoint: string }>)[0]!.Mountpoint);
     assert.equal(bind.Source, host.path);
     assert.equal(bind.RW, false);
@@ -302,10 +305,10 @@ describe('tpod rename, port, restart, start -a, rm -v, container prune', () => {
     const withV = uniqueName('anon');
     await tpodOk(['run', '--name', withV, '-v', '/data', 'busybox', 'sh', '-c', 'echo kept > /data/f'], { store });
     const anon = (await volumesOf(withV)).find((m) => m.Destination === '/data');
-    assert.ok(anon, 'the anonymous volume is mounted at /data');
+    assert.ok(anon?.Name && anon.Type === 'volume', `the anonymous volume is mounted at /data: ${JSON.stringify(anon)}`);
     const before = await volumeNames();
-    const volume = before.find((v) => anon.Source.includes(v));
-    assert.ok(volume, `an anonymous volume listed: ${before.join(' ')}`);
+    const volume = anon.Name;
+    assert.ok(before.includes(volume), `${volume} listed: ${before.join(' ')}`);
     await tpodOk(['rm', '-v', withV], { store });
     assert.ok(!(await volumeNames()).includes(volume), 'rm -v removed it');
     assert.ok(!existsSync(anon.Source), `${anon.Source} is gone`);
