@@ -209,15 +209,20 @@ describe('tpod cp and export', () => {
 
   it('copies into and out of a stopped container; the container sees the file when started', async () => {
     const name = uniqueName('cpstop');
-    await tpodOk(['create', '--name', name, 'busybox', 'cat', '/put-while-stopped'], { store });
+    await tpodOk(['create', '--name', name, 'busybox', 'cat', '/put-while-stopped', '/dir-while-stopped/inner/leaf'], { store });
     writeFileSync(join(host.path, 'put.txt'), 'put while stopped\n');
+    mkdirSync(join(host.path, 'stopped-tree', 'inner'), { recursive: true });
+    writeFileSync(join(host.path, 'stopped-tree', 'inner', 'leaf'), 'leaf of a tree\n');
     await tpodOk(['cp', join(host.path, 'put.txt'), `${name}:/put-while-stopped`], { store });
+    await tpodOk(['cp', join(host.path, 'stopped-tree'), `${name}:/dir-while-stopped`], { store });
     const started = await runTpod(['start', '-a', name], { store });
     assert.equal(started.code, 0, started.stderr);
-    assert.equal(started.stdout, 'put while stopped\n');
+    assert.equal(started.stdout, 'put while stopped\nleaf of a tree\n');
     assert.equal(await inspectField(store, name, '{{.State.Status}}'), 'exited');
     await tpodOk(['cp', `${name}:/etc/passwd`, join(host.path, 'passwd')], { store });
     assert.match(readFileSync(join(host.path, 'passwd'), 'utf8'), /^root:/m);
+    await tpodOk(['cp', `${name}:/dir-while-stopped`, join(host.path, 'tree-back')], { store });
+    assert.equal(readFileSync(join(host.path, 'tree-back', 'inner', 'leaf'), 'utf8'), 'leaf of a tree\n', 'a directory out of a stopped container');
   });
 
   it('export writes a tar of the container\'s filesystem, its own writes included', async () => {

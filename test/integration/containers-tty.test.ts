@@ -4,10 +4,24 @@
 // `exec -it` into a running container, and `-i` without `-t` (no terminal, input still
 // flows).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { busyboxStore, psAll, uniqueName } from '../helpers/containers.js';
+import { busyboxStore, eventually, psAll, uniqueName } from '../helpers/containers.js';
 import { ptyTpod } from '../helpers/pty.js';
 import { tpodOk } from '../helpers/tpod.js';
+
+/** Command lines of the processes this test can see (the sandbox's, containers' included). */
+function runningCommands(): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      } catch {
+        return '';
+      }
+    });
+}
 
 describe('tpod run -it on a terminal', () => {
   const store = busyboxStore();
@@ -62,9 +76,9 @@ describe('tpod run -it on a terminal', () => {
   it('Ctrl-C at an interactive shell ends the running command and the shell carries on', async () => {
     const session = ptyTpod(['run', '-it', '--rm', 'busybox', 'sh'], { store });
     await session.waitFor(/\/ # /);
-    session.type('sleep 100\r');
-    await session.waitFor(/sleep 100\r\n/);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    session.type('sleep 101\r');
+    // Ctrl-C once the sleep runs (its process is visible from here), not while sh forks it.
+    await eventually(() => (runningCommands().includes('sleep 101') ? true : undefined), 'sleep 101 to run', 20_000);
     session.type('\x03');
     session.type('echo status-$?\r');
     await session.waitFor(/^status-130\r$/m);
