@@ -38,11 +38,18 @@ describe('tpod run -it on a terminal', () => {
     assert.ok(!(await psAll(store)).includes(name), '--rm removed it');
   });
 
-  it('a different window size is seen as such (not a fixed default)', async () => {
-    const session = ptyTpod(['run', '-it', '--rm', 'busybox', 'stty', 'size'], { store, rows: 12, cols: 101 });
+  it('a different window size is seen as such, from the command\'s first instant', async () => {
+    const name = uniqueName('size');
+    const session = ptyTpod(['run', '-it', '--name', name, 'busybox', 'stty', 'size'], { store, rows: 12, cols: 101 });
     const { code, output } = await session.exited;
     assert.equal(code, 0, output);
     assert.match(output, /^12 101\r$/m);
+    // Set before the command starts (runc applies process.consoleSize), not by a resize
+    // racing it: without it a quick `stty size` sometimes saw a 0x0 terminal.
+    const config = JSON.parse(readFileSync(await tpodOk(['inspect', '--format', '{{.OCIConfigPath}}', name], { store }).then((p) => p.trim()), 'utf8')) as {
+      process: { consoleSize?: unknown };
+    };
+    assert.deepEqual(config.process.consoleSize, { height: 12, width: 101 });
   });
 
   it('what is typed reaches an interactive shell, and exit N is tpod\'s status', async () => {
