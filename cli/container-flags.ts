@@ -5,7 +5,7 @@
 import { Flags } from '@oclif/core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AlreadyExistsError, InvalidArgumentError } from '../src/errors.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../src/errors.js';
 import type { ContainerConfig, LogDriver } from '../src/containers/config.js';
 import { createContainer, type CreateRequest, type PullPolicy } from '../src/containers/create.js';
 import type { ContainerRecord } from '../src/containers/store.js';
@@ -13,6 +13,7 @@ import type { Engine } from '../src/engine.js';
 import { parseBytes, parseCpus } from '../src/containers/units.js';
 import { locateRuntime } from '../src/runtime/locate.js';
 import {
+  checkBindSource,
   defaultSpecOptions,
   parseEntrypoint,
   parseEnvFile,
@@ -109,7 +110,7 @@ export interface ContainerFlagValues extends PullFlagValues {
 export function createRequestFromFlags(flags: ContainerFlagValues, image: string, command: string[], argv: string[]): CreateRequest {
   const network = parseNetwork(flags.network);
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
-  const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFileSync(file, 'utf8'), file));
+  const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readEnvFile(file), file));
   const volumeFlags = splitVolumeFlags(flags.volume ?? []);
   const spec = {
     ...defaultSpecOptions(),
@@ -160,10 +161,22 @@ function splitVolumeFlags(values: string[]): { binds: BindMountRequest[]; volume
   const binds: BindMountRequest[] = [];
   const volumes: VolumeMountRequest[] = [];
   for (const request of values.map(parseVolumeFlag)) {
-    if (request.type === 'bind') binds.push(request);
-    else volumes.push(request);
+    if (request.type === 'bind') {
+      checkBindSource(request);
+      binds.push(request);
+    } else volumes.push(request);
   }
   return { binds, volumes };
+}
+
+/** An --env-file's text; a missing or unreadable file is tpod's one-line error (125), as podman's. */
+function readEnvFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
+    throw new NotFoundError(`env file ${file}: ${reason}`);
+  }
 }
 
 function parseNetwork(value: string): NetworkMode {

@@ -5,10 +5,15 @@
  * podman's 126/127 when the command cannot run.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Engine } from '../engine.js';
 import { ConflictError, RuntimeError } from '../errors.js';
-import { resolveUser } from '../spec/index.js';
+import { CONFIG_FILE, resolveUser } from '../spec/index.js';
+import type { Process, RuntimeSpec } from '../spec/types.js';
 import { withExitStatus } from './start.js';
+import type { ContainerRecord } from './store.js';
 import { syncContainer } from './sync.js';
 
 export interface ExecRequest {
@@ -28,16 +33,43 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
     throw new ConflictError(`can only create exec sessions on running containers: container state improper`);
   }
   const runtime = engine.runtime(container.config.runtime);
-  const args = ['exec', ...(request.tty ? ['--tty'] : []), ...(request.detach ? ['--detach'] : [])];
-  for (const entry of request.env) args.push('--env', entry);
-  if (request.workdir) args.push('--cwd', request.workdir);
+  const paths = engine.containerPaths(container.id);
+  const execProcess = await processForExec(engine, container, request);
+  mkdirSync(paths.run, { recursive: true });
+  const processFile = join(paths.run, `exec-${randomBytes(6).toString('hex')}.json`);
+  writeFileSync(processFile, JSON.stringify(execProcess));
+  try {
+    const args = ['exec', '--process', processFile, ...(request.detach ? ['--detach'] : []), container.id];
+    if (request.detach) return await execDetached(runtime.runtime.path, runtime.globalArgs, args, paths.run);
+    return await execAttached(runtime.runtime.path, runtime.globalArgs, args, request);
+  } finally {
+    rmSync(processFile, { force: true });
+  }
+}
+
+/**
+ * The exec'd process as runc takes it (`--process`): the container's own process settings
+ * with the command, extra env, cwd and user of the request, and on a terminal its size, so
+ * the command never sees a 0x0 terminal before runc's first resize (as `run -it`).
+ */
+async function processForExec(engine: Engine, container: ContainerRecord, request: ExecRequest): Promise<Process> {
+  const spec = JSON.parse(readFileSync(join(engine.containerPaths(container.id).bundle, CONFIG_FILE), 'utf8')) as RuntimeSpec;
+  const { consoleSize: _startSize, ...base } = spec.process;
+  const execProcess: Process = { ...base, terminal: request.tty, args: request.command, env: [...base.env, ...request.env], cwd: request.workdir ?? base.cwd };
   if (request.user) {
     const root = await engine.snapshots(container.config.storageDriver).runtimeRoot(container.id);
     const user = await resolveUser(root.readFile ?? root.path, request.user);
-    args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((gid) => ['--additional-gids', String(gid)]));
+    execProcess.user = { ...base.user, uid: user.uid, gid: user.gid, additionalGids: user.additionalGids };
   }
-  args.push(container.id, ...request.command);
-  const child = spawn(runtime.runtime.path, [...runtime.globalArgs, ...args], {
+  if (request.tty && process.stdout.isTTY) {
+    const [width, height] = process.stdout.getWindowSize();
+    if (width && height) execProcess.consoleSize = { height, width };
+  }
+  return execProcess;
+}
+
+async function execAttached(runtimePath: string, globalArgs: string[], args: string[], request: ExecRequest): Promise<number> {
+  const child = spawn(runtimePath, [...globalArgs, ...args], {
     stdio: [request.interactive || request.tty ? 'inherit' : 'ignore', request.tty ? 'inherit' : 'pipe', request.tty ? 'inherit' : 'pipe'],
   });
   let stderrText = '';
@@ -53,4 +85,33 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
   const failure = /msg="((?:[^"\\]|\\.)*)"/.exec(stderrText)?.[1]?.replace(/\\"/g, '"');
   if (code !== 0 && failure) throw withExitStatus(new RuntimeError(failure));
   return code;
+}
+
+/**
+ * `exec -d`: the process must not hold tpod's pipes (runc passes its own stdio on, so tpod
+ * would wait for the process to close them), so all three are /dev/null, as podman's
+ * detached sessions; runc's own errors go to a JSON log file read once it returns.
+ */
+async function execDetached(runtimePath: string, globalArgs: string[], args: string[], runDir: string): Promise<number> {
+  const log = join(runDir, `exec-${randomBytes(6).toString('hex')}.log`);
+  try {
+    const child = spawn(runtimePath, ['--log', log, '--log-format', 'json', ...globalArgs, ...args], { stdio: 'ignore' });
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (status) => resolve(status ?? 128));
+    });
+    if (code === 0) return 0;
+    const messages = readFileSync(log, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        try {
+          return [(JSON.parse(line) as { level?: string; msg?: string })].filter((entry) => entry.level === 'error' && entry.msg);
+        } catch {
+          return [];
+        }
+      });
+    throw withExitStatus(new RuntimeError(messages.at(-1)?.msg ?? `${runtimePath} exec exited with status ${code}`));
+  } finally {
+    rmSync(log, { force: true });
+  }
 }

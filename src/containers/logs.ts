@@ -51,7 +51,7 @@ export function parseTimeBound(value: string, now = Date.now()): number {
 }
 
 export async function showLogs(engine: Engine, container: ContainerRecord, options: LogOptions, sink: LogSink): Promise<void> {
-  if (container.config.logDriver === 'journald') return journalLogs(container, options, sink);
+  if (container.config.logDriver === 'journald') return journalLogs(engine, container, options, sink);
   const path = engine.containerPaths(container.id).log;
   const since = options.since ? parseTimeBound(options.since) : undefined;
   const until = options.until ? parseTimeBound(options.until) : undefined;
@@ -93,16 +93,59 @@ async function follow(engine: Engine, container: ContainerRecord, path: string, 
   }
 }
 
-function journalLogs(container: ContainerRecord, options: LogOptions, sink: LogSink): Promise<void> {
-  const args = ['--no-pager', '-o', 'cat', `CONTAINER_ID_FULL=${container.id}`];
+/**
+ * The journald driver: conmon writes one entry per line with CONTAINER_ID_FULL, MESSAGE
+ * (the line and its newline; none for a partial line) and PRIORITY 6 for stdout, 3 for
+ * stderr, as podman's journald reader splits them. `-o json` keeps the time and priority
+ * that `-o cat` would lose.
+ */
+function journalLogs(engine: Engine, container: ContainerRecord, options: LogOptions, sink: LogSink): Promise<void> {
+  const args = ['--no-pager', '-o', 'json', `CONTAINER_ID_FULL=${container.id}`];
   if (options.follow) args.push('-f');
   if (options.tail !== undefined) args.push('-n', String(options.tail));
-  if (options.since) args.push('--since', `@${Math.floor(parseTimeBound(options.since) / 1000)}`);
-  if (options.until) args.push('--until', `@${Math.floor(parseTimeBound(options.until) / 1000)}`);
+  if (options.since) args.push('--since', `@${(parseTimeBound(options.since) / 1000).toFixed(3)}`);
+  if (options.until) args.push('--until', `@${(parseTimeBound(options.until) / 1000).toFixed(3)}`);
   return new Promise((resolve, reject) => {
     const child = spawn('journalctl', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (chunk: Buffer) => sink.stdout(chunk.toString()));
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) emitJournalEntry(line, options, sink);
+    });
     child.on('error', reject);
-    child.on('close', () => resolve());
+    child.on('close', () => {
+      emitJournalEntry(pending, options, sink);
+      resolve();
+    });
+    if (options.follow) void stopFollowingWhenExited(engine, container, () => child.kill('SIGTERM'));
   });
+}
+
+/** One `journalctl -o json` line to the sink it came from; other lines are ignored. */
+export function emitJournalEntry(line: string, options: Pick<LogOptions, 'timestamps'>, sink: LogSink): void {
+  let entry: { MESSAGE?: unknown; PRIORITY?: string; __REALTIME_TIMESTAMP?: string };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return;
+  }
+  // journald stores a message that is not valid UTF-8 as an array of bytes.
+  const message = Array.isArray(entry.MESSAGE) ? Buffer.from(entry.MESSAGE as number[]).toString() : String(entry.MESSAGE ?? '');
+  const time = entry.__REALTIME_TIMESTAMP ? new Date(Number(entry.__REALTIME_TIMESTAMP) / 1000).toISOString() : '';
+  const text = `${options.timestamps && time ? `${time} ` : ''}${message}`;
+  if (entry.PRIORITY === '3') sink.stderr(text);
+  else sink.stdout(text);
+}
+
+/** `logs -f` ends when the container does, after the journal has caught up. */
+async function stopFollowingWhenExited(engine: Engine, container: ContainerRecord, stop: () => void): Promise<void> {
+  for (;;) {
+    const current = engine.containers.find(container.id);
+    const synced = current ? await syncContainer(engine, current) : undefined;
+    if (!synced || (synced.state !== 'running' && synced.state !== 'paused')) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  stop();
 }

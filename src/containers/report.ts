@@ -4,7 +4,9 @@
  * scripts written for podman keep working.
  */
 import type { Engine } from '../engine.js';
+import { normalizeCapability } from '../spec/capabilities.js';
 import { humanAge, humanDuration } from '../ui/human.js';
+import { volumeDataDir } from '../volumes/store.js';
 import { containerScope } from './layout.js';
 import type { ContainerRecord } from './store.js';
 
@@ -110,12 +112,18 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
     ResolvConfPath: `${paths.userdata}/resolv.conf`,
     LogPath: paths.log,
     OCIConfigPath: `${paths.bundle}/config.json`,
-    Mounts: spec.mounts.map((mount) => ({
-      Type: mount.type,
-      Source: 'source' in mount ? mount.source : '',
-      Destination: mount.destination,
-      RW: !('readOnly' in mount && mount.readOnly),
-    })),
+    Mounts: spec.mounts.map((mount) => {
+      const source = 'source' in mount ? mount.source : '';
+      // A volume is a bind of its directory underneath; podman shows it as a volume by name.
+      const volume = (container.config.volumes ?? []).find((name) => volumeDataDir(engine, name) === source);
+      return {
+        Type: volume ? 'volume' : mount.type,
+        ...(volume ? { Name: volume, Driver: 'local' } : {}),
+        Source: source,
+        Destination: mount.destination,
+        RW: !('readOnly' in mount && mount.readOnly),
+      };
+    }),
     GraphDriver: {
       Name: container.config.storageDriver,
       Data: { UpperDir: `${snapshotDir}/upper`, WorkDir: `${snapshotDir}/work`, MergedDir: `${snapshotDir}/merged` },
@@ -140,8 +148,9 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
       NetworkMode: spec.network,
       Privileged: spec.privileged,
       ReadonlyRootfs: spec.readOnly,
-      CapAdd: spec.capAdd,
-      CapDrop: spec.capDrop,
+      // As podman shows them: CAP_ names in upper case, whatever the user typed.
+      CapAdd: spec.capAdd.map(normalizeCapability),
+      CapDrop: spec.capDrop.map(normalizeCapability),
       Memory: spec.resources?.memory ?? 0,
       MemorySwap: spec.resources?.memorySwap ?? 0,
       CpuQuota: spec.resources?.cpuQuota ?? 0,

@@ -22,6 +22,7 @@ import { spawnConmon } from '../monitor/conmon.js';
 import { stringProperty, uint64Property } from '../systemd/properties.js';
 import { resourceProperties } from '../systemd/resources.js';
 import { prepareBundle } from './bundle.js';
+import { recordConsoleSize } from './console-size.js';
 import { containerScope, monitorScope } from './layout.js';
 import { cleanupContainer } from './cleanup.js';
 import type { ContainerRecord } from './store.js';
@@ -165,8 +166,9 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   const runtime = engine.runtime(container.config.runtime);
   const paths = engine.containerPaths(id);
   await forgetPreviousRun(engine, container);
-  await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
+  const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
   const tty = container.config.spec.tty;
+  if (tty) await recordConsoleSize(bundle, process.stdout);
   const runArgs = [runtime.runtime.path, ...runtime.globalArgs, 'run', '--bundle', paths.bundle, id];
   mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
   const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, ...runArgs], {

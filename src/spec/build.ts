@@ -47,7 +47,7 @@ export function buildRuntimeSpec(image: ImageConfig, options: ContainerSpecOptio
   if (!context.rootfs.startsWith('/')) throw new InvalidArgumentError(`rootfs ${context.rootfs} is not an absolute path`);
   const host = context.host ?? detectHostFacts();
   const hostname = options.hostname === undefined ? undefined : validateHostname(options.hostname);
-  const capabilities = effectiveCapabilityList(options, host.lastCapability);
+  const capabilities = effectiveCapabilityList(options, host.lastCapability, host.boundingCapabilities);
   const spec: RuntimeSpec = {
     ociVersion: OCI_VERSION,
     process: buildProcess(image, options, context.user, hostname, capabilities, host),

@@ -83,6 +83,14 @@ export function readLastCapability(path = '/proc/sys/kernel/cap_last_cap'): numb
   return CAPABILITY_NAMES.length - 1;
 }
 
+/** The names in a CapBnd line of proc(5) /proc/PID/status; undefined if it has none. */
+export function parseBoundingSet(status: string): string[] | undefined {
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex === undefined) return undefined;
+  const mask = BigInt(`0x${hex}`);
+  return CAPABILITY_NAMES.filter((_, bit) => ((mask >> BigInt(bit)) & 1n) === 1n);
+}
+
 /**
  * Every capability of a kernel whose last one is `lastCap`, by name. Numbers beyond tpod's
  * table (a newer kernel) are left out: runc and crun only accept names.
@@ -108,9 +116,14 @@ export interface CapabilityRequest {
   privileged: boolean;
 }
 
-/** The capability names the container's process keeps in its bounding set. */
-export function effectiveCapabilityList(request: CapabilityRequest, lastCap: number): string[] {
-  const all = allCapabilities(lastCap);
+/**
+ * The capability names the container's process keeps in its bounding set. `--privileged`
+ * and `--cap-add ALL` mean every capability tpod itself may pass on (`bounding`, its own
+ * bounding set, when known), as podman's capabilities.BoundingSet(): runc fails with
+ * "unable to apply caps" when asked for one the calling process cannot grant.
+ */
+export function effectiveCapabilityList(request: CapabilityRequest, lastCap: number, bounding?: readonly string[]): string[] {
+  const all = allCapabilities(lastCap).filter((cap) => !bounding || bounding.includes(cap));
   if (request.privileged) return all;
   const adds = request.capAdd.map(normalizeCapability);
   const drops = request.capDrop.map(normalizeCapability);

@@ -4,11 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { detectCgroups } from '../info/cgroups.js';
-import { CAPABILITY_NAMES, readLastCapability } from './capabilities.js';
+import { CAPABILITY_NAMES, parseBoundingSet, readLastCapability } from './capabilities.js';
 
 export interface HostFacts {
   /** /proc/sys/kernel/cap_last_cap: which capabilities `--privileged` grants. */
   lastCapability: number;
+  /** This process's bounding set (/proc/self/status CapBnd): the most a container can get. */
+  boundingCapabilities?: string[];
   /** Give containers a cgroup namespace: podman does on cgroup v2 hosts only. */
   cgroupNamespace: boolean;
   /**
@@ -20,8 +22,11 @@ export interface HostFacts {
 }
 
 export function detectHostFacts(): HostFacts {
+  const status = readProc('/proc/self/status');
   const facts: HostFacts = { lastCapability: readLastCapability(), cgroupNamespace: detectCgroups().layout === 'v2' };
-  if (!hasEffectiveCapability('CAP_SYS_RESOURCE')) facts.rlimitCeilings = parseProcLimits(readProc('/proc/self/limits'));
+  const bounding = parseBoundingSet(status);
+  if (bounding) facts.boundingCapabilities = bounding;
+  if (!hasEffectiveCapability('CAP_SYS_RESOURCE', status)) facts.rlimitCeilings = parseProcLimits(readProc('/proc/self/limits'));
   return facts;
 }
 

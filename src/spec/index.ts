@@ -6,7 +6,7 @@ export { parseEnvFlags, parseEnvFile, mergeEnv, DEFAULT_PATH } from './env.js';
 export { resolveUser, type ResolvedUser, type RootfsFileReader } from './user.js';
 export { normalizeCapability, effectiveCapabilityList, allCapabilities, DEFAULT_CAPABILITIES } from './capabilities.js';
 export { parseUlimit, RLIM_INFINITY } from './ulimits.js';
-export { parseVolumeFlag, parseTmpfsFlag, bindNamedVolume, type VolumeMountRequest } from './mounts.js';
+export { parseVolumeFlag, checkBindSource, parseTmpfsFlag, bindNamedVolume, type VolumeMountRequest } from './mounts.js';
 export { parseSecurityOpts, type SecurityOpts } from './security-opts.js';
 export { defaultSeccompProfile } from './seccomp.js';
 export { writeInitFiles, initFileContents, readHostNetworkFiles, validateHostname } from './init-files.js';

@@ -9,8 +9,9 @@
  * podman), a propagation mode (rprivate is the default), nosuid|suid, nodev|dev,
  * noexec|exec, and copy|nocopy (meaningful for volumes only).
  */
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { BindMountRequest, MountRequest, TmpfsMountRequest } from './options.js';
 import type { Mount } from './types.js';
 
@@ -60,6 +61,16 @@ function isDestinationAndOptions(second: string, third: string | undefined): boo
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A bind mount's source must exist when the container is created (podman's `statfs SRC`
+ * check): otherwise runc fails only at start, leaving a container that can never run.
+ */
+export function checkBindSource(request: BindMountRequest): void {
+  if (!existsSync(request.source)) {
+    throw new NotFoundError(`bind mount source ${request.source}: no such file or directory`, { hint: `create it first, or use -v NAME:${request.destination} for a volume` });
   }
 }
 

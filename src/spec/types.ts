@@ -28,6 +28,8 @@ export interface Root {
 /** config.md "Process". */
 export interface Process {
   terminal?: boolean;
+  /** config.md: the terminal's initial size, applied by the runtime before the command starts. */
+  consoleSize?: { height: number; width: number };
   user: User;
   args: string[];
   env: string[];

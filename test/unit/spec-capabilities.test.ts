@@ -7,6 +7,7 @@ import {
   DEFAULT_CAPABILITIES,
   effectiveCapabilityList,
   normalizeCapability,
+  parseBoundingSet,
   processCapabilities,
 } from '../../src/spec/capabilities.js';
 
@@ -49,6 +50,16 @@ describe('capabilities', () => {
     assert.deepEqual(effectiveCapabilityList(request([], ['ALL'], true), LAST_CAP), [...CAPABILITY_NAMES]);
     assert.deepEqual(effectiveCapabilityList(request([], [], true), 37), CAPABILITY_NAMES.slice(0, 38));
     assert.equal(allCapabilities(99).length, CAPABILITY_NAMES.length);
+  });
+  it('--privileged and --cap-add ALL stop at the bounding set tpod runs with (CapBnd)', () => {
+    // A sandbox without CAP_SYS_RESOURCE (bit 24): runc cannot grant it, so it is not asked for.
+    const bounding = parseBoundingSet('Name:\tnode\nCapBnd:\t000001fffeffffff\n');
+    assert.equal(bounding?.length, 40);
+    assert.ok(!bounding?.includes('CAP_SYS_RESOURCE'));
+    const privileged = effectiveCapabilityList(request([], [], true), LAST_CAP, bounding);
+    assert.deepEqual(privileged, CAPABILITY_NAMES.filter((cap) => cap !== 'CAP_SYS_RESOURCE'));
+    assert.ok(!effectiveCapabilityList(request(['ALL']), LAST_CAP, bounding).includes('CAP_SYS_RESOURCE'));
+    assert.equal(parseBoundingSet('Name:\tnode\n'), undefined);
   });
   it('fills bounding, effective and permitted; inheritable and ambient stay empty', () => {
     const sets = processCapabilities(['CAP_CHOWN']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../src/errors.js';
-import { bindNamedVolume, combineMounts, parseTmpfsFlag, parseVolumeFlag, sortMounts, toOciMount } from '../../src/spec/mounts.js';
+import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
+import { bindNamedVolume, checkBindSource, combineMounts, parseTmpfsFlag, parseVolumeFlag, sortMounts, toOciMount } from '../../src/spec/mounts.js';
 import type { Mount } from '../../src/spec/types.js';
 
 describe('-v parsing', () => {
@@ -68,5 +68,12 @@ describe('mount order', () => {
   it('lets a user mount replace a default at the same destination', () => {
     const combined = combineMounts([m('/etc/hosts', 'generated'), m('/dev/shm', 'shm'), m('/dev')], [m('/etc/hosts', 'mine'), m('/dev/shm/sub')]);
     assert.deepEqual(combined.map((x) => `${x.destination}=${x.source}`), ['/dev=x', '/dev/shm=shm', '/etc/hosts=mine', '/dev/shm/sub=x']);
+  });
+});
+
+describe('bind mount sources', () => {
+  it('accepts an existing source and refuses a missing one, naming it (podman checks at create)', () => {
+    assert.doesNotThrow(() => checkBindSource(parseVolumeFlag('/tmp:/t') as never));
+    assert.throws(() => checkBindSource(parseVolumeFlag('/no/such/dir:/t') as never), (err: unknown) => err instanceof NotFoundError && /\/no\/such\/dir: no such file or directory/.test(err.message));
   });
 });

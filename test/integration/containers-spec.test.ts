@@ -1,0 +1,146 @@
+// `tpod run` flags checked from inside the running container, where a user looks: the
+// hostname, environment (-e, --env-file, -e NAME from the caller), working directory, user,
+// capabilities (/proc/self/status CapEff, and what they allow), no-new-privileges, --init
+// (catatonit as PID 1), --privileged, the network namespace (host vs none) and --ulimit.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { busyboxStore, inspectField, uniqueName } from '../helpers/containers.js';
+import { runTpod, tempDir, tpodOk } from '../helpers/tpod.js';
+
+/** Capability bit numbers (linux/capability.h) of podman's default set, and a few others. */
+const CAP = { CHOWN: 0, DAC_OVERRIDE: 1, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, SETPCAP: 8, NET_BIND_SERVICE: 10, NET_RAW: 13, SYS_CHROOT: 18, SYS_ADMIN: 21, SETFCAP: 31 };
+const PODMAN_DEFAULT = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'] as const;
+
+const statusField = (status: string, field: string): string => {
+  const value = new RegExp(`^${field}:\\s*(\\S+)$`, 'm').exec(status)?.[1];
+  assert.ok(value !== undefined, `${field} in:\n${status}`);
+  return value;
+};
+const bits = (hex: string): bigint => BigInt(`0x${hex}`);
+const has = (mask: bigint, cap: keyof typeof CAP): boolean => ((mask >> BigInt(CAP[cap])) & 1n) === 1n;
+
+describe('run flags seen from inside the container', () => {
+  const store = busyboxStore();
+  const dir = tempDir('tpod-spec-');
+  before(() => store.ready);
+  after(async () => {
+    await store.cleanup();
+    dir.remove();
+  });
+
+  const inside = async (flags: string[], script: string, env?: Record<string, string>): Promise<string> =>
+    tpodOk(['run', '--rm', ...flags, 'busybox', 'sh', '-c', script], { store, ...(env ? { env } : {}) });
+
+  it('--hostname is the kernel hostname, /etc/hostname and a name in /etc/hosts; by default the short ID', async () => {
+    const out = await inside(['--hostname', 'box-one'], 'hostname; cat /etc/hostname; cat /etc/hosts');
+    assert.match(out, /^box-one\nbox-one\n/);
+    assert.match(out, /^127\.0\.0\.1\s+box-one$/m, '/etc/hosts resolves it');
+    const name = uniqueName('defhost');
+    const own = await tpodOk(['run', '--name', name, 'busybox', 'hostname'], { store });
+    assert.equal(own.trim(), (await inspectField(store, name, '{{.Id}}')).slice(0, 12));
+  });
+
+  it('-e, --env-file and -e NAME (the caller\'s value): -e wins over the file, the image\'s PATH stays', async () => {
+    const envFile = join(dir.path, 'env');
+    writeFileSync(envFile, '# a comment\nFROM_FILE=file value\nBOTH=from-file\n\n');
+    const out = await inside(['--env-file', envFile, '-e', 'BOTH=from-flag', '-e', 'PLAIN=1', '-e', 'PASSED_THROUGH'], 'echo "$FROM_FILE|$BOTH|$PLAIN|$PASSED_THROUGH|$PATH"', { PASSED_THROUGH: 'caller value' });
+    const [fromFile, both, plain, passed, path] = out.trim().split('|');
+    assert.equal(fromFile, 'file value');
+    assert.equal(both, 'from-flag');
+    assert.equal(plain, '1');
+    assert.equal(passed, 'caller value');
+    assert.match(path!, /\/bin/);
+    const missing = await runTpod(['run', '--rm', '--env-file', join(dir.path, 'no-such-file'), 'busybox', 'true'], { store });
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /^Error: .*no-such-file.*no such file or directory/);
+  });
+
+  it('-w sets the working directory, creating it when the image lacks it', async () => {
+    assert.equal(await inside(['-w', '/tmp'], 'pwd'), '/tmp\n');
+    assert.equal(await inside(['-w', '/made/by/tpod'], 'pwd; test -d /made/by/tpod && echo exists'), '/made/by/tpod\nexists\n');
+    assert.equal(await inside([], 'pwd'), '/\n');
+  });
+
+  it('-u: uid:gid, a name from the image\'s passwd, a uid without an entry (group root)', async () => {
+    assert.equal(await inside(['-u', '1234:4321'], 'echo $(id -u):$(id -g)'), '1234:4321\n');
+    const passwd = await inside([], 'cat /etc/passwd');
+    const [, , uid, gid] = passwd.split('\n').find((line) => line.startsWith('nobody:'))!.split(':');
+    assert.equal(await inside(['-u', 'nobody'], 'echo $(id -u):$(id -g)'), `${uid}:${gid}\n`);
+    assert.equal(await inside(['-u', '1234'], 'echo $(id -u):$(id -g)'), '1234:0\n');
+    assert.equal(await inside(['-u', '1234'], 'touch /root-owned 2>&1; echo $?').then((o) => o.trim().split('\n').at(-1)), '1', 'a non-root user cannot write to /');
+  });
+
+  it('root gets podman\'s default capabilities: CapEff, and chown works', async () => {
+    const capEff = bits(statusField(await inside([], 'cat /proc/self/status'), 'CapEff'));
+    for (const cap of Object.keys(CAP) as Array<keyof typeof CAP>) {
+      assert.equal(has(capEff, cap), (PODMAN_DEFAULT as readonly string[]).includes(cap), `CAP_${cap}`);
+    }
+    assert.equal(await inside([], 'touch /tmp/f; chown 1:1 /tmp/f; echo $?'), '0\n');
+  });
+
+  it('--cap-drop removes a capability (chown then fails), --cap-add adds one, --cap-drop ALL leaves none', async () => {
+    const dropped = await inside(['--cap-drop', 'chown'], 'grep CapEff /proc/self/status; touch /tmp/f; chown 1:1 /tmp/f 2>/dev/null; echo chown=$?');
+    assert.ok(!has(bits(statusField(dropped, 'CapEff')), 'CHOWN'));
+    assert.ok(has(bits(statusField(dropped, 'CapEff')), 'KILL'), 'the others stay');
+    assert.match(dropped, /chown=1/);
+    const added = await inside(['--cap-add', 'SYS_ADMIN', '--cap-add', 'cap_net_raw'], 'grep CapEff /proc/self/status');
+    assert.ok(has(bits(statusField(added, 'CapEff')), 'SYS_ADMIN'));
+    assert.ok(has(bits(statusField(added, 'CapEff')), 'NET_RAW'));
+    assert.equal(bits(statusField(await inside(['--cap-drop', 'ALL'], 'grep CapEff /proc/self/status'), 'CapEff')), 0n);
+    const bad = await runTpod(['run', '--rm', '--cap-add', 'NOT_A_CAP', 'busybox', 'true'], { store });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /NOT_A_CAP/);
+  });
+
+  it('--security-opt no-new-privileges sets NoNewPrivs; it is off by default', async () => {
+    assert.equal(statusField(await inside([], 'cat /proc/self/status'), 'NoNewPrivs'), '0');
+    assert.equal(statusField(await inside(['--security-opt', 'no-new-privileges'], 'cat /proc/self/status'), 'NoNewPrivs'), '1');
+  });
+
+  it('--privileged: every capability tpod holds, writable /sys', async () => {
+    const own = statusField(readFileSync('/proc/self/status', 'utf8'), 'CapBnd');
+    const out = await inside(['--privileged'], 'cat /proc/self/status; echo; mount | grep " /sys "');
+    assert.equal(bits(statusField(out, 'CapEff')), bits(own), 'CapEff is the bounding set tpod runs with');
+    assert.match(out, /^sysfs on \/sys type sysfs \(rw,/m);
+    const plain = await inside([], 'mount | grep " /sys "');
+    assert.match(plain, /^sysfs on \/sys type sysfs \(ro,/m, 'without --privileged /sys is read-only');
+  });
+
+  it('--init: catatonit is PID 1, the command its child; it forwards stop\'s SIGTERM', async () => {
+    const out = await inside(['--init'], 'tr "\\0" " " < /proc/1/cmdline; echo; /proc/1/exe --version 2>&1; echo pid=$$');
+    const [cmdline, version, pid] = out.trim().split('\n');
+    assert.match(cmdline!, /^\/run\/podman-init -- sh -c /);
+    assert.match(version!, /catatonit/);
+    assert.notEqual(pid, 'pid=1');
+    assert.equal(await inside([], 'echo pid=$$'), 'pid=1\n', 'without --init the command is PID 1');
+
+    // sleep as PID 1 would ignore SIGTERM; under catatonit it dies of it: 143, no SIGKILL.
+    const name = uniqueName('init');
+    await tpodOk(['run', '-d', '--init', '--name', name, 'busybox', 'sleep', '1000'], { store });
+    const stop = await runTpod(['stop', '-t', '20', name], { store });
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.doesNotMatch(stop.stderr, /SIGKILL/);
+    assert.equal(await inspectField(store, name, '{{.State.ExitCode}}'), '143');
+  });
+
+  it('--network host sees the host\'s interfaces; none (the default) only lo', async () => {
+    const names = (dev: string): string[] => dev.split('\n').slice(2).filter(Boolean).map((line) => line.trim().split(':')[0]!).sort();
+    const hostInterfaces = names(readFileSync('/proc/net/dev', 'utf8'));
+    assert.ok(hostInterfaces.length > 1, `the test host has more than lo: ${hostInterfaces.join(' ')}`);
+    assert.deepEqual(names(await inside(['--network', 'host'], 'cat /proc/net/dev')), hostInterfaces);
+    assert.deepEqual(names(await inside(['--network', 'none'], 'cat /proc/net/dev')), ['lo']);
+    assert.deepEqual(names(await inside([], 'cat /proc/net/dev')), ['lo']);
+    const bridge = await runTpod(['run', '--rm', '--network', 'bridge', 'busybox', 'true'], { store });
+    assert.equal(bridge.code, 125);
+    assert.match(bridge.stderr, /network mode "bridge" is not supported/);
+  });
+
+  it('--ulimit sets soft and hard limits', async () => {
+    assert.equal(await inside(['--ulimit', 'nofile=512:1024'], 'ulimit -n; ulimit -Hn'), '512\n1024\n');
+    assert.equal(await inside(['--ulimit', 'nproc=77:88'], 'ulimit -u; ulimit -Hu'), '77\n88\n');
+    const bad = await runTpod(['run', '--rm', '--ulimit', 'nofile=2048:1024', 'busybox', 'true'], { store });
+    assert.equal(bad.code, 125, 'soft above hard is refused');
+  });
+});
