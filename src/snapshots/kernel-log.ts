@@ -15,11 +15,18 @@ export function kernelLogClock(): bigint {
   return process.hrtime.bigint() / 1000n;
 }
 
-/** Messages logged since `sinceUsec` that match `pattern`, oldest first. */
+/**
+ * How far the log's clock may run behind CLOCK_MONOTONIC. Records are stamped with the
+ * scheduler clock (local_clock), which is not quite the monotonic clock: on this VM it lagged
+ * by ~4 ms, so a mount spawned within 4 ms logged "before" it started and its reason was lost.
+ */
+const CLOCK_SKEW_USEC = 250_000n;
+
+/** Messages logged since `sinceUsec` (less the clock skew) that match `pattern`, oldest first. */
 export function kernelMessagesSince(sinceUsec: bigint, pattern: RegExp): string[] {
   const messages: string[] = [];
   for (const record of readKernelLog()) {
-    if (record.usec >= sinceUsec && pattern.test(record.message)) messages.push(record.message);
+    if (record.usec >= sinceUsec - CLOCK_SKEW_USEC && pattern.test(record.message)) messages.push(record.message);
   }
   return messages;
 }

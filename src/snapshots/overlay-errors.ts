@@ -22,7 +22,8 @@ export interface FailedOverlayMount {
 
 export async function explainOverlayFailure(err: MountCommandError, mount: FailedOverlayMount): Promise<TpodError> {
   const kernel = kernelMessagesSince(mount.startedUsec, OVERLAY_KERNEL_MESSAGE);
-  const reason = kernel.length > 0 ? kernel.join('; ') : err.detail;
+  // The newest: with the clock skew allowance an earlier failure's message may be in range.
+  const reason = kernel.at(-1) ?? err.detail;
   const options = { cause: err };
   if (err.failure === 'no-device') {
     return new UnavailableError(`overlay driver: the kernel does not support overlayfs: ${err.detail}`, {
