@@ -54,12 +54,17 @@ export class Engine {
   /** The store's SQLite database, created and migrated on first use. */
   get state(): StateDatabase {
     if (!this.stateDb) {
-      if (this.paths.rootless) {
-        checkRootlessEnvironment({ paths: this.paths, env: this.env, uid: process.geteuid!(), runrootChosen: this.runrootChosen });
-      }
+      this.checkRootlessSession();
       this.stateDb = openStateDatabase(this.paths.root);
     }
     return this.stateDb;
+  }
+
+  /** Rootless: the session tpod needs (runtime dir, own store) or a one-line error with the fix. */
+  checkRootlessSession(): void {
+    if (this.paths.rootless) {
+      checkRootlessEnvironment({ paths: this.paths, env: this.env, uid: process.geteuid!(), runrootChosen: this.runrootChosen });
+    }
   }
 
   /**

@@ -13,7 +13,7 @@ import { userNamespaceArgs } from './user-namespace.js';
 /** Runs the command with this terminal; resolves to its exit status. */
 export async function unshare(engine: Engine, argv: readonly string[]): Promise<number> {
   if (!engine.paths.rootless) throw new InvalidArgumentError('please use unshare with rootless');
-  engine.state; // the rootless checks (XDG_RUNTIME_DIR, store owner) before entering
+  engine.checkRootlessSession();
   const command = argv.length > 0 ? [...argv] : [process.env.SHELL || '/bin/sh'];
   const [unshareBin, ...args] = [...userNamespaceArgs(engine.userIdMapping, { mount: true }), ...command];
   const env = { ...process.env, CONTAINERS_GRAPHROOT: engine.paths.root, CONTAINERS_RUNROOT: engine.paths.runroot };
