@@ -43,7 +43,26 @@ function scopeCgroupPath(engine: Engine, id: string, child = ''): string | undef
   return engine.paths.rootless ? undefined : `/${slice(engine)}/${containerScope(id)}${child}`;
 }
 
+/**
+ * runc creates the container's cgroup directories under machine.slice itself, and systemd,
+ * realizing the slice for another unit at that moment, trims empty directories it does not
+ * use in v1 hierarchies: runc then fails "unable to apply cgroup configuration … no such
+ * file or directory" (seen with 20 `run -d` at once). Nothing was started; try again.
+ */
+const CGROUP_RACE = /unable to apply cgroup configuration.*no such file or directory/;
+const START_ATTEMPTS = 3;
+
 export async function startDetached(engine: Engine, container: ContainerRecord): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDetachedOnce(engine, container);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !(err instanceof Error) || !CGROUP_RACE.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startDetachedOnce(engine: Engine, container: ContainerRecord): Promise<void> {
   const { id } = container;
   const paths = engine.containerPaths(id);
   const runtime = engine.runtime(container.config.runtime);
@@ -269,10 +288,11 @@ function lastRuntimeMessage(stderr: string): string {
 export function withExitStatus(err: unknown): unknown {
   if (!(err instanceof TpodError)) return err;
   const message = err.message;
-  if (/executable file not found|no such file or directory/i.test(message)) {
+  // Only about the command to exec: runc's other errors mention missing files too.
+  if (/executable file not found|exec\b.*no such file or directory/i.test(message)) {
     return new RuntimeError(`${message}: OCI runtime attempted to invoke a command that was not found`, { exitCode: 127 });
   }
-  if (/permission denied/i.test(message)) {
+  if (/exec\b.*permission denied/i.test(message)) {
     return new RuntimeError(`${message}: OCI runtime permission denied error`, { exitCode: 126 });
   }
   return err;
