@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../engine.js';
 import { ConflictError, UnavailableError } from '../errors.js';
-import { detectCgroups } from '../info/cgroups.js';
+import { cgroupControllersAvailable } from './resource-policy.js';
 import { syncContainer } from './sync.js';
 
 export async function setPaused(engine: Engine, nameOrId: string, paused: boolean): Promise<string> {
@@ -15,7 +15,7 @@ export async function setPaused(engine: Engine, nameOrId: string, paused: boolea
   }
   // Freezing needs the freezer controller on the container's cgroup, which a user's
   // manager only has with delegated cgroup v2 (as podman: no pause rootless on v1).
-  if (engine.paths.rootless && detectCgroups().version !== 'v2') {
+  if (!cgroupControllersAvailable(engine)) {
     throw new UnavailableError('pause and unpause are not supported for rootless containers on a cgroup v1 host', {
       hint: 'stop the container instead, or boot the host with cgroup v2',
     });

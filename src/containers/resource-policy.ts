@@ -22,9 +22,16 @@ const FLAG_OF: Record<keyof ResourceRequest, string> = {
   pidsLimit: '--pids-limit',
 };
 
+/**
+ * Whether this user's containers can have cgroup controllers (limits, the freezer): root's
+ * always; a rootless user's only where its manager has them delegated (cgroup v2).
+ */
+export function cgroupControllersAvailable(engine: Engine): boolean {
+  return !engine.paths.rootless || detectCgroups().version === 'v2';
+}
+
 export function effectiveResources(engine: Engine, requested: ResourceRequest = {}): ResourceRequest {
-  const limitsWork = !engine.paths.rootless || detectCgroups().version === 'v2';
-  if (limitsWork) return { pidsLimit: DEFAULT_PIDS_LIMIT, ...requested };
+  if (cgroupControllersAvailable(engine)) return { pidsLimit: DEFAULT_PIDS_LIMIT, ...requested };
   const given = (Object.keys(requested) as Array<keyof ResourceRequest>).filter((key) => requested[key] !== undefined);
   if (given.length > 0) {
     const flags = [...new Set(given.map((key) => FLAG_OF[key]))].join(', ');

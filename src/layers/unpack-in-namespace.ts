@@ -5,9 +5,9 @@
  * (unpack-main.ts), with the same staging, verification and rename as root's unpack.
  */
 import { fileURLToPath } from 'node:url';
-import { RuntimeError, TpodError, type ErrorKind } from '../errors.js';
+import { TpodError, type ErrorKind } from '../errors.js';
 import type { UserIdMapping } from '../rootless/id-ranges.js';
-import { execInUserNamespace } from '../rootless/user-namespace.js';
+import { commandFailure, execInUserNamespace } from '../rootless/user-namespace.js';
 import type { ExpectedLayer, UnpackResult } from './unpack.js';
 
 // From the package root, three levels up both from here (dist/src/layers/) and from the
@@ -19,13 +19,13 @@ export async function unpackLayerInUserNamespace(mapping: UserIdMapping, blobPat
   const options = { expected, ignoreUnmappedOwners: !mapping.subordinate };
   const argv = [process.execPath, UNPACK_MAIN, blobPath, target, JSON.stringify(options)];
   const what = `unpacking ${expected.digest ?? blobPath} in the user namespace`;
-  const { code, stdout, stderr } = await execInUserNamespace(mapping, argv, what);
-  if (code === 0) return JSON.parse(stdout) as UnpackResult;
+  const result = await execInUserNamespace(mapping, argv, what);
+  if (result.code === 0) return JSON.parse(result.stdout) as UnpackResult;
   // The unpacker reports its own failure on stdout; anything else is the namespace's.
-  throw reportedError(stdout) ?? new RuntimeError(`${what}: ${stderr.trim().split('\n').at(-1) || `exit status ${code}`}`);
+  throw reportedError(result.stdout) ?? commandFailure(what, result);
 }
 
-function reportedError(stdout: string | undefined): TpodError | undefined {
+function reportedError(stdout: string): TpodError | undefined {
   if (!stdout) return undefined;
   try {
     const { error } = JSON.parse(stdout) as { error?: { kind: ErrorKind; message: string; hint?: string } };

@@ -26,7 +26,9 @@ export function checkRootlessEnvironment(input: RootlessCheckInput): void {
       });
     }
   } else {
-    requireOwnedBy(runtimeDir, uid, 'XDG_RUNTIME_DIR', 'point XDG_RUNTIME_DIR at your own runtime directory (/run/user/$(id -u))');
+    const hint = 'point XDG_RUNTIME_DIR at your own runtime directory (/run/user/$(id -u))';
+    if (!existsSync(runtimeDir)) throw new UnavailableError(`XDG_RUNTIME_DIR ${runtimeDir} does not exist`, { hint });
+    requireOwnedBy(runtimeDir, uid, 'XDG_RUNTIME_DIR', hint);
   }
   // A store that does not exist yet will be created by, and so belong to, the user.
   if (existsSync(input.paths.root)) requireOwnedBy(input.paths.root, uid, 'the store', 'use --root for a store of your own');
@@ -37,9 +39,6 @@ function requireOwnedBy(path: string, uid: number, what: string, hint: string): 
   try {
     owner = statSync(path).uid;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && what === 'XDG_RUNTIME_DIR') {
-      throw new UnavailableError(`XDG_RUNTIME_DIR ${path} does not exist`, { hint });
-    }
     throw new PermissionDeniedError(`cannot check ${what} at ${path}: ${(err as Error).message}`, { hint });
   }
   if (owner !== uid) throw new PermissionDeniedError(`${what} ${path} is owned by uid ${owner}, not by you (uid ${uid})`, { hint });

@@ -2,7 +2,7 @@
  * A rootless user's id mapping: container root is the user, container ids 1..N are the
  * user's subordinate ids from /etc/subuid and /etc/subgid (subuid(5)), as podman maps them.
  * Without subordinate ranges only root exists inside (a single-id mapping), and the caller
- * warns: images with files of other owners then show them as nobody.
+ * warns: files of other owners in images then belong to root in the container.
  */
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';

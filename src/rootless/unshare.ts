@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import { userNamespaceArgs } from './user-namespace.js';
+import { exitStatus, userNamespaceArgs } from './user-namespace.js';
 
 /** Runs the command with this terminal; resolves to its exit status. */
 export async function unshare(engine: Engine, argv: readonly string[]): Promise<number> {
@@ -20,6 +20,6 @@ export async function unshare(engine: Engine, argv: readonly string[]): Promise<
   return new Promise((resolve, reject) => {
     const child = spawn(unshareBin!, args, { stdio: 'inherit', env });
     child.once('error', (err) => reject((err as NodeJS.ErrnoException).code === 'ENOENT' ? new NotFoundError('unshare not found', { hint: 'install the Debian package util-linux' }) : err));
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1)));
+    child.once('exit', (code, signal) => resolve(exitStatus(code, signal)));
   });
 }

@@ -82,7 +82,7 @@ export function execInUserNamespace(mapping: UserIdMapping, argv: readonly strin
         reject(new PermissionDeniedError(`cannot map subordinate ids while ${what}: ${last}`, { hint: 'check /etc/subuid and /etc/subgid for this user' }));
         return;
       }
-      resolve({ code: code ?? 128 + (signal ? (constants.signals as Record<string, number>)[signal] ?? 0 : 0), stdout, stderr });
+      resolve({ code: exitStatus(code, signal), stdout, stderr });
     });
   });
 }
@@ -90,6 +90,16 @@ export function execInUserNamespace(mapping: UserIdMapping, argv: readonly strin
 /** execInUserNamespace that rejects, with the command's last error line, unless it exits 0. */
 export async function runInUserNamespace(mapping: UserIdMapping, argv: readonly string[], what: string, options: UserNamespaceOptions = {}): Promise<UserNamespaceResult> {
   const result = await execInUserNamespace(mapping, argv, what, options);
-  if (result.code !== 0) throw new RuntimeError(`${what}: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
+  if (result.code !== 0) throw commandFailure(what, result);
   return result;
+}
+
+/** A failed command as a one-line error: its last stderr line, else its exit status. */
+export function commandFailure(what: string, result: UserNamespaceResult): RuntimeError {
+  return new RuntimeError(`${what}: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
+}
+
+/** An exit status as a shell reports it: 128 + the signal's number when killed. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal ? (constants.signals as Record<string, number>)[signal] ?? 0 : 0);
 }

@@ -67,10 +67,7 @@ export async function planOverlayMount(
   upper: string,
   work: string,
 ): Promise<OverlayMountPlan> {
-  if (lowersBottomFirst.length > MAX_LOWER_LAYERS) {
-    throw new ResourceExhaustedError(`overlay takes at most ${MAX_LOWER_LAYERS} layers, the image has ${lowersBottomFirst.length}`);
-  }
-  for (const path of [...lowersBottomFirst, upper, work]) assertOverlayPath(path);
+  assertOverlayInputs(lowersBottomFirst, upper, work);
   const relativeNames = lowersBottomFirst.map((lower) => relativeIfInside(layersRoot, lower));
   const direct = overlayMountData(relativeNames, upper, work);
   if (byteLength(direct) <= MOUNT_DATA_MAX) {
@@ -80,10 +77,19 @@ export async function planOverlayMount(
   const linkNames = await ensureLayerLinks(layersRoot, lowersBottomFirst);
   const linked = overlayMountData(linkNames, upper, work);
   if (byteLength(linked) <= MOUNT_DATA_MAX) return { cwd: layerLinksDir(layersRoot), options: linked, lowerNames: 'links' };
-  throw new ResourceExhaustedError(
-    `overlay mount options for ${lowersBottomFirst.length} layers need ${byteLength(linked)} bytes, the kernel takes ${MOUNT_DATA_MAX}`,
-    { hint: 'use a shorter --root path, or --storage-driver vfs' },
-  );
+  throw mountDataTooLong(lowersBottomFirst.length, linked, 'use a shorter --root path, or --storage-driver vfs');
+}
+
+/** What every overlay mount must satisfy whatever the spelling: layer count, path characters. */
+export function assertOverlayInputs(lowersBottomFirst: readonly string[], upper: string, work: string): void {
+  if (lowersBottomFirst.length > MAX_LOWER_LAYERS) {
+    throw new ResourceExhaustedError(`overlay takes at most ${MAX_LOWER_LAYERS} layers, the image has ${lowersBottomFirst.length}`);
+  }
+  for (const path of [...lowersBottomFirst, upper, work]) assertOverlayPath(path);
+}
+
+export function mountDataTooLong(layers: number, data: string, hint: string): ResourceExhaustedError {
+  return new ResourceExhaustedError(`overlay mount options for ${layers} layers need ${byteLength(data)} bytes, the kernel takes ${MOUNT_DATA_MAX}`, { hint });
 }
 
 /** `lower` relative to `dir` when inside it (shorter), else unchanged. */

@@ -10,14 +10,14 @@
  * inside the user's namespace (rootless/remove-tree.ts).
  */
 import { join } from 'node:path';
-import { PermissionDeniedError, ResourceExhaustedError } from '../errors.js';
+import { PermissionDeniedError } from '../errors.js';
 import type { UserIdMapping } from '../rootless/id-ranges.js';
 import { removeTree } from '../rootless/remove-tree.js';
 import { SnapshotDriverBase } from './driver-base.js';
 import { ensureLayerLinks, layerLinksDir } from './layer-links.js';
 import { readLayeredFile } from './layered-file.js';
 import { layersDir, snapshotLayout, type SnapshotLayout } from './layout.js';
-import { assertOverlayPath, MAX_LOWER_LAYERS, MOUNT_DATA_MAX, overlayMountData } from './overlay-options.js';
+import { assertOverlayInputs, MOUNT_DATA_MAX, mountDataTooLong, overlayMountData } from './overlay-options.js';
 import { checkLowerDirs, createOverlayDirs, readPrepared } from './snapshot-dir.js';
 import type { RuntimeRoot, SnapshotDriver, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
 import { writeSnapshotState, type SnapshotState } from './state.js';
@@ -91,19 +91,12 @@ function lowersOf(layout: SnapshotLayout, state: SnapshotState): string[] {
  */
 async function overlayOptions(layersRoot: string, layout: SnapshotLayout, state: SnapshotState): Promise<string[]> {
   const lowers = lowersOf(layout, state);
-  if (lowers.length > MAX_LOWER_LAYERS) {
-    throw new ResourceExhaustedError(`overlay takes at most ${MAX_LOWER_LAYERS} layers, the image has ${lowers.length}`);
-  }
-  for (const path of [...lowers, layout.upper, layout.work]) assertOverlayPath(path);
+  assertOverlayInputs(lowers, layout.upper, layout.work);
   let data = `${overlayMountData(lowers, layout.upper, layout.work)},${USERXATTR}`;
   if (Buffer.byteLength(data) > MOUNT_DATA_MAX) {
     const links = (await ensureLayerLinks(layersRoot, lowers)).map((name) => join(layerLinksDir(layersRoot), name));
     data = `${overlayMountData(links, layout.upper, layout.work)},${USERXATTR}`;
   }
-  if (Buffer.byteLength(data) > MOUNT_DATA_MAX) {
-    throw new ResourceExhaustedError(`overlay mount options for ${lowers.length} layers need ${Buffer.byteLength(data)} bytes, the kernel takes ${MOUNT_DATA_MAX}`, {
-      hint: 'use a shorter --root path',
-    });
-  }
+  if (Buffer.byteLength(data) > MOUNT_DATA_MAX) throw mountDataTooLong(lowers.length, data, 'use a shorter --root path');
   return data.split(',');
 }
