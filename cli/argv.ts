@@ -21,7 +21,10 @@ export function hoistGlobalFlags(argv: readonly string[], commandIds: ReadonlySe
   }
   if (globals.length === 0) return [...argv];
   const rest = argv.slice(i);
-  const idLength = longestCommandId(rest, commandIds);
+  // An unknown command or a topic (`tpod --root x container`) keeps its word first too, so
+  // it is named as the command, not the first global flag.
+  const first = rest[0];
+  const idLength = longestCommandId(rest, commandIds) || (first !== undefined && !first.startsWith('-') ? 1 : 0);
   return [...rest.slice(0, idLength), ...globals, ...rest.slice(idLength)];
 }
 

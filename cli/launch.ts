@@ -23,7 +23,9 @@ interface ManifestCommand {
 export async function launch(root: URL, argv: readonly string[], loaders?: CommandLoaders): Promise<void> {
   const rootPath = fileURLToPath(root);
   const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8')) as Interfaces.Manifest;
-  const { args, commandId, words } = podmanArgv(argv, Object.values(manifest.commands) as unknown as ManifestCommand[]);
+  // `tpod help [COMMAND…]` is `--help`, as in podman.
+  const wanted = argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv;
+  const { args, commandId, words } = podmanArgv(wanted, Object.values(manifest.commands) as unknown as ManifestCommand[]);
   const config = await Config.load({ root: rootPath });
   if (loaders) loadCommandsFromBundle(config, loaders);
   if (commandId && !helpAddition(args, config)) {
@@ -37,8 +39,29 @@ export async function launch(root: URL, argv: readonly string[], loaders?: Comma
     }
     return;
   }
-  // Help, topics, unknown commands: oclif's own path.
+  const unknown = commandId ? undefined : unrecognizedCommand(args, Object.keys(manifest.commands));
+  if (unknown) {
+    // As podman words it (exit 125), not oclif's "command x not found" (exit 2).
+    const helpFor = ['tpod', ...unknown.slice(0, -1)].join(' ');
+    process.stderr.write(`Error: unrecognized command \`tpod ${unknown.join(' ')}\`\nTry '${helpFor} --help' for more information\n`);
+    process.exitCode = 125;
+    return;
+  }
+  // Help and topics: oclif's own path.
   await execute({ loadOptions: config, args });
+}
+
+/**
+ * The words naming a command that does not exist (`nosuch`, `container nosuch`), or
+ * undefined for a topic alone (`tpod container`: its help) or no command at all.
+ */
+function unrecognizedCommand(args: readonly string[], commandIds: readonly string[]): string[] | undefined {
+  const [first, second] = args;
+  if (first === undefined || first.startsWith('-')) return undefined;
+  const isTopic = commandIds.some((id) => id.startsWith(`${first}:`));
+  if (!isTopic) return commandIds.includes(first) ? undefined : [first];
+  if (second === undefined || second.startsWith('-') || commandIds.includes(`${first}:${second}`)) return undefined;
+  return [first, second];
 }
 
 /** Global flags before the command, `--` after a container's command, `--flag=true`. */

@@ -11,7 +11,8 @@
 // dist/commands/generate/: modules locate bin/tpod as new URL('../../../bin/tpod',
 // import.meta.url), which must hold in the bundle too.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -61,13 +62,123 @@ function asciiOnly(file) {
   writeFileSync(file, code);
 }
 
+/**
+ * Node built-ins that most commands never call but whose loading costs milliseconds on
+ * every start (crypto ~10 ms with its 20 internal modules; child_process brings net and
+ * dgram; readline; perf_hooks for oclif's markers, which tpod never enables): an import of
+ * one becomes an object of getters, one per export name (listed here, at build time, from
+ * the same Node), that loads the real module on the first property read. Importers only
+ * read properties of the module object (esbuild's named imports and its __toESM copy of
+ * getters), so behaviour is unchanged; a command that hashes or spawns pays on first use.
+ * http, http2 and tls serve undici (http2 only for TLS registries that offer h2, tls only
+ * for https) and zlib gzip layers: together ~25 ms of a warm pull, which uses none of them. Plain data exports
+ * (http2.constants, which undici destructures at load) are copied in, not deferred.
+ */
+const LAZY_BUILTINS = ['crypto', 'child_process', 'readline', 'perf_hooks', 'http', 'http2', 'tls', 'zlib'];
+
+/** An export that is data only (numbers, strings, objects of them): safe to copy at build. */
+function plainData(value) {
+  if (value === null || ['number', 'string', 'boolean'].includes(typeof value)) return true;
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && Object.values(value).every(plainData);
+}
+function lazyBuiltins() {
+  const requireHere = createRequire(import.meta.url);
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      const names = LAZY_BUILTINS.flatMap((n) => [n, `node:${n}`]).map((n) => n.replace('_', '\\_'));
+      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
+        // The getter module's own require() is the real built-in.
+        args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' });
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        if (!builtinModules.includes(args.path)) throw new Error(`lazy-builtins: ${args.path} is not a Node built-in`);
+        const real = requireHere(`node:${args.path}`);
+        const getters = Object.keys(real)
+          .map((key) => {
+            const descriptor = Object.getOwnPropertyDescriptor(real, key);
+            return descriptor && 'value' in descriptor && plainData(descriptor.value)
+              ? `  ${JSON.stringify(key)}: ${JSON.stringify(descriptor.value)},`
+              : `  get ${JSON.stringify(key)}() { return load()[${JSON.stringify(key)}]; },`;
+          })
+          .join('\n');
+        return {
+          contents: `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(`node:${args.path}`)}));\nmodule.exports = {\n${getters}\n};\n`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/**
+ * Source edits of dependencies, each checked: a changed upstream text fails the build
+ * instead of silently keeping the slow path.
+ *  - undici reads http.maxHeaderSize and destructures http's IncomingMessage when it loads,
+ *    which would load http (and its server, client and agent modules) on every pull; read
+ *    both when first used instead (lazy-builtins above makes http a module of getters).
+ *  - oclif sorts the command list with String#localeCompare, whose first call builds an ICU
+ *    collator (~10 ms of every start). Command IDs are lowercase ASCII words and colons,
+ *    for which plain code-unit order is the same order.
+ */
+const SOURCE_EDITS = [
+  {
+    file: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    from: `const getDefaultNodeMaxHeaderSize = http &&
+  http.maxHeaderSize &&
+  Number.isInteger(http.maxHeaderSize) &&
+  http.maxHeaderSize > 0
+  ? () => http.maxHeaderSize
+  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }`,
+    to: `const getDefaultNodeMaxHeaderSize = () => {
+  if (Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0) return http.maxHeaderSize
+  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')
+}`,
+  },
+  {
+    file: /undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    from: "const { IncomingMessage } = require('node:http')",
+    to: "const http = require('node:http')",
+  },
+  {
+    file: /undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    from: 'Object.getPrototypeOf(stream).constructor === IncomingMessage',
+    to: 'Object.getPrototypeOf(stream).constructor === http.IncomingMessage',
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
+    from: '.sort((a, b) => a.id.localeCompare(b.id))',
+    to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
+  },
+];
+const sourceEdits = {
+  name: 'source-edits',
+  setup(b) {
+    const files = [...new Set(SOURCE_EDITS.map((edit) => edit.file.source))].map((source) => new RegExp(source));
+    for (const file of files) {
+      b.onLoad({ filter: file }, (args) => {
+        let code = readFileSync(args.path, 'utf8');
+        for (const edit of SOURCE_EDITS.filter((e) => e.file.source === file.source)) {
+          if (!code.includes(edit.from)) throw new Error(`source-edits: text to replace not found in ${args.path}: ${edit.from.split('\n')[0]}`);
+          code = code.replace(edit.from, edit.to);
+        }
+        return { contents: code, loader: 'js' };
+      });
+    }
+  },
+};
+
 /** Resolves an import of `name` (from tpod's code, not from the alias file) to `file`. */
 function aliasFile(name, file) {
   return {
     name: `alias-${name}`,
     setup(b) {
       b.onResolve({ filter: new RegExp(`^${name}$`) }, (args) => (args.importer === file ? undefined : { path: file }));
-      b.onResolve({ filter: new RegExp(`^${name}/lib/`) }, (args) => ({ path: `${root}node_modules/${args.path}.js` }));
+      b.onResolve({ filter: new RegExp(`^${name}/lib/`) }, (args) => ({
+        // The real path, as esbuild resolves the same file from the alias file: through a
+        // symlinked node_modules (a git worktree) two paths would make two copies of it.
+        path: realpathSync(`${root}node_modules/${args.path}.js`),
+      }));
     },
   };
 }
@@ -100,7 +211,7 @@ await build({
     'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
   },
   // undici's lib/ files directly: its exports map hides them from a plain require.
-  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`), stubWslUtils],
+  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`), aliasFile('debug', `${root}scripts/debug-off.cjs`), aliasFile('supports-color', `${root}scripts/lazy-supports-color.cjs`), stubWslUtils, lazyBuiltins(), sourceEdits],
   logLevel: 'warning',
 });
 asciiOnly(`${staging}/tpod.cjs`);

@@ -5,11 +5,10 @@
  * Container → host copies symlinks as symlinks (never follows them out of the container);
  * host → container goes through the layer applier (no writes through symlinks).
  */
-import { execFile } from 'node:child_process';
+import { execFileAsync } from '../exec-file.js';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { create as createTar } from 'tar';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
@@ -17,7 +16,6 @@ import { applyLayer } from '../layers/index.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import type { ContainerRecord } from './store.js';
 
-const execFileAsync = promisify(execFile);
 
 interface Endpoint {
   container?: ContainerRecord;

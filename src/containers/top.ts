@@ -3,17 +3,15 @@
  * the container's scope cgroup (its v2 / unified hierarchy, with sub-cgroups), which
  * systemd owns; `runc ps` is not used because runc 1.1 lists nothing on hybrid hosts.
  */
-import { execFile } from 'node:child_process';
+import { execFileAsync } from '../exec-file.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Engine } from '../engine.js';
 import { ConflictError } from '../errors.js';
 import { detectCgroups } from '../info/cgroups.js';
 import { containerScope } from './layout.js';
 import { syncContainer } from './sync.js';
 
-const execFileAsync = promisify(execFile);
 
 export async function containerTop(engine: Engine, nameOrId: string, psFields: string[]): Promise<string> {
   const container = (await syncContainer(engine, engine.containers.get(nameOrId))) ?? engine.containers.get(nameOrId);

@@ -10,6 +10,7 @@
  * any instant leaves nothing visible half-written: the next pull reuses whatever blobs
  * and layers completed and redoes the rest.
  */
+import { join } from 'node:path';
 import { CorruptError, InvalidArgumentError, NotFoundError, TpodError, UnavailableError } from '../errors.js';
 import type { Engine } from '../engine.js';
 import { isImageIndex } from '../oci/manifest.js';
@@ -17,7 +18,7 @@ import { choosePlatform, type PlatformChoice } from '../oci/platform.js';
 import type { Descriptor, ImageConfig, ImageManifest } from '../oci/types.js';
 import { parseReference, type ImageReference } from '../reference/reference.js';
 import { loadRegistriesConfig, resolvePullSources, searchRegistries } from '../registries/config.js';
-import { RegistryClient, type Credentials } from '../registry/index.js';
+import { PlainHttpMarkers, RegistryClient, type Credentials } from '../registry/index.js';
 import { credentialsFor } from '../auth/auth-file.js';
 import { chainIds } from './chain-id.js';
 import { collectImageGarbage } from './gc.js';
@@ -99,7 +100,7 @@ function pullCandidates(engine: Engine, input: string, options: PullOptions): Pu
   }
   return qualified.flatMap((wanted) =>
     resolvePullSources(wanted, config).map((source) => ({
-      open: () => registrySource(source.reference, source.insecure, options),
+      open: () => registrySource(engine, source.reference, source.insecure, options),
       ref: source.reference.manifestReference,
       name: wanted.nameWithTag,
       repository: wanted.name,
@@ -112,7 +113,7 @@ function splitLayoutReference(rest: string): [string, string] {
   return colon > 0 ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, ''];
 }
 
-function registrySource(ref: ImageReference, insecure: boolean, options: PullOptions): ImageSource {
+function registrySource(engine: Engine, ref: ImageReference, insecure: boolean, options: PullOptions): ImageSource {
   // --creds wins; else what `login` stored for this registry (a mirror has its own entry).
   const credentials = options.credentials ?? credentialsFor(ref.registry, ref.repository, { authFile: options.authFile });
   const client = new RegistryClient({
@@ -121,6 +122,7 @@ function registrySource(ref: ImageReference, insecure: boolean, options: PullOpt
     insecure: insecure || options.tlsVerify === false,
     ...(options.tlsVerify !== undefined ? { tlsVerify: options.tlsVerify } : {}),
     ...(options.certDir ? { certDir: options.certDir } : {}),
+    origins: new PlainHttpMarkers(join(engine.paths.runroot, 'registries', 'plain-http')),
   });
   return new RegistrySource(client, ref.repository);
 }

@@ -8,11 +8,9 @@
  *   - `sync -f` (coreutils) to flush an unpacked layer before it is renamed into place.
  * A spawn costs about a millisecond; layers need these rarely, so unpacking stays in Node.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileAsync as run } from '../exec-file.js';
 import { PermissionDeniedError, ResourceExhaustedError, TpodError, UnavailableError } from '../errors.js';
 
-const run = promisify(execFile);
 
 export type NodeKind = 'character' | 'block' | 'fifo';
 

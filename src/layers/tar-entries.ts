@@ -9,7 +9,7 @@
  * warnings that do mean damage (bad checksum, truncation) are turned into errors here.
  */
 import { once } from 'node:events';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { CorruptError } from '../errors.js';
 
 export type EntryHandler = (entry: ReadEntry) => Promise<void>;
@@ -23,6 +23,9 @@ const NO_ENTRIES_WARNING = 'Unrecognized archive format';
  * rejects with the first failure, after which nothing more is handled.
  */
 export async function forEachTarEntry(tar: AsyncIterable<Uint8Array>, what: string, onEntry: EntryHandler): Promise<void> {
+  // Loaded here, not with the module: pulls of images already present, and every command
+  // that only removes images (image gc), never parse a tar (~4 ms of node-tar's loading).
+  const { Parser } = await import('tar');
   // zstd: false keeps node-tar from sniffing for compression: the caller decompressed.
   const parser = new Parser({ zstd: false });
   const failure = new FirstFailure();

@@ -22,6 +22,7 @@ import { resolveTlsMaterial } from './certs.js';
 import { getManifest, headManifest, putManifest, type FetchedManifest } from './manifests.js';
 import { PING_PATH } from './paths.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import type { OriginMemory } from './plain-http-memory.js';
 import { RegistrySession, type PingResult } from './session.js';
 import { listTags } from './tags.js';
 import { createAgent, DEFAULT_TRANSPORT_OPTIONS, discardBody } from './transport.js';
@@ -45,6 +46,8 @@ export interface RegistryClientOptions {
   /** Longest silence while waiting for headers or body data (default 60 s). */
   idleTimeoutMs?: number | undefined;
   connectTimeoutMs?: number | undefined;
+  /** Remembers registries that answered plain http, to try that first next time. */
+  origins?: OriginMemory | undefined;
 }
 
 /** docker.io is a name; its API lives at registry-1.docker.io (containers/image does the same). */
@@ -80,6 +83,7 @@ export class RegistryClient {
       host: options.host,
       endpoint: registryEndpoint(options.host),
       allowHttp: !verifyTls || isLocalRegistry(options.host),
+      origins: options.origins,
       dispatcher: this.agent,
       credentials: options.credentials,
       retry: this.retry,

@@ -5,6 +5,7 @@
  */
 export { RegistryClient, isLocalRegistry, registryEndpoint, type RegistryClientOptions } from './client.js';
 export type { Credentials } from './auth.js';
+export { PlainHttpMarkers, type OriginMemory } from './plain-http-memory.js';
 export type { BlobStream } from './blob-download.js';
 export type { UploadOptions, UploadResult } from './blobs.js';
 export { MANIFEST_SIZE_LIMIT, type FetchedManifest } from './manifests.js';

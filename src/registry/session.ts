@@ -19,6 +19,7 @@ import { Authenticator, type Credentials, type TokenReply, type TokenRequest } f
 import { parseWwwAuthenticate, type AuthChallenge } from './challenge.js';
 import { classifyNetworkError, isPlainHttpResponse, type NetworkFailure } from './network-errors.js';
 import { PING_PATH } from './paths.js';
+import type { OriginMemory } from './plain-http-memory.js';
 import { registryResponseError } from './response-errors.js';
 import { backoffDelay, isTransientStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import {
@@ -56,6 +57,8 @@ export interface SessionOptions {
   endpoint: string;
   /** Whether plain http may be tried after https fails. */
   allowHttp: boolean;
+  /** Registries that answered plain http before: tried over http first (a hint). */
+  origins?: OriginMemory | undefined;
   dispatcher: Dispatcher;
   credentials?: Credentials | undefined;
   retry: RetryPolicy;
@@ -196,8 +199,23 @@ export class RegistrySession {
     }
   }
 
-  /** https first, then (if allowed) http; each must answer 200 or 401 to count. */
+  /**
+   * https first, then (if allowed) http; each must answer 200 or 401 to count. A registry
+   * remembered as plain http is tried over http first, and from https again if it fails.
+   */
   private async detectOrigin(signal: AbortSignal | undefined): Promise<PingResult> {
+    const { allowHttp, origins, endpoint } = this.options;
+    if (allowHttp && origins?.answeredPlainHttp(endpoint)) {
+      const remembered = await this.tryPing('http', signal).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      if (!(remembered instanceof Error)) return remembered;
+      await origins.remember(endpoint, 'https');
+    }
+    const result = await this.probeHttpsThenHttp(signal);
+    await origins?.remember(endpoint, result.origin.startsWith('http:') ? 'http' : 'https');
+    return result;
+  }
+
+  private async probeHttpsThenHttp(signal: AbortSignal | undefined): Promise<PingResult> {
     const secure = await this.tryPing('https', signal);
     if (!(secure instanceof Error)) return secure;
     if (!this.options.allowHttp) throw secure;

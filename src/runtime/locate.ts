@@ -2,13 +2,11 @@
  * Finding the OCI runtime binary. `--runtime` takes a name (runc, crun) looked up in
  * $PATH, or an absolute path; a missing runtime is an error naming what was looked for.
  */
-import { execFile } from 'node:child_process';
+import { execFileAsync } from '../exec-file.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { promisify } from 'node:util';
 import { NotFoundError } from '../errors.js';
 
-const execFileAsync = promisify(execFile);
 
 export interface OciRuntime {
   name: string;

@@ -16,15 +16,13 @@
  *   3. delete the whiteout devices cp copied and the opaque markers it copied, so the
  *      result is an ordinary tree (usable as a lowerdir itself, or as a runc rootfs).
  */
-import { execFile } from 'node:child_process';
+import { execFileAsync as run } from '../exec-file.js';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ResourceExhaustedError, TpodError } from '../errors.js';
 import { findOpaqueDirs, removeOpaqueMarkers } from './opaque-dirs.js';
 
-const run = promisify(execFile);
 
 export async function applyLayerCopy(layerDir: string, rootfs: string): Promise<void> {
   const opaqueDirs = await findOpaqueDirs(layerDir);

@@ -7,11 +7,9 @@
  * Failures come back as a `MountCommandError` with the errno class read from mount(8)'s
  * message, so a driver can say which layer or option was wrong in tpod's own words.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileAsync as run } from '../exec-file.js';
 import { UnavailableError } from '../errors.js';
 
-const run = promisify(execFile);
 
 export interface OverlayMountRequest {
   /** The data string for mount(2): lowerdir=…,upperdir=…,workdir=…,… */

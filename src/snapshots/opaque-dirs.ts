@@ -4,12 +4,10 @@
  * `attr`, which src/layers needs too): one getfattr walks a whole layer, one setfattr
  * clears a whole batch.
  */
-import { execFile } from 'node:child_process';
+import { execFileAsync as run } from '../exec-file.js';
 import { relative } from 'node:path';
-import { promisify } from 'node:util';
 import { TpodError, UnavailableError } from '../errors.js';
 
-const run = promisify(execFile);
 
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
 

@@ -21,6 +21,10 @@ describe('global flags before the command', () => {
   it('leaves argv alone without leading global flags', () => {
     assert.deepEqual(hoistGlobalFlags(['run', 'busybox', '--root', 'x'], ids), ['run', 'busybox', '--root', 'x']);
   });
+  it('keeps an unknown command or a topic first', () => {
+    assert.deepEqual(hoistGlobalFlags(['--root', '/r', 'nosuch', '-a'], ids), ['nosuch', '--root', '/r', '-a']);
+    assert.deepEqual(hoistGlobalFlags(['--root', '/r', '--help'], ids), ['--root', '/r', '--help']);
+  });
   it('works end to end with the real launcher', async () => {
     const store = tempStore();
     try {

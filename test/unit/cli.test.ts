@@ -16,6 +16,30 @@ describe('tpod CLI', () => {
     assert.match(result.stdout, /^ {2}version\s+Display the tpod version information/m);
   });
 
+  it('an unknown command is refused as podman words it, with exit 125', async () => {
+    for (const [argv, named, help] of [
+      [['nosuch'], 'tpod nosuch', 'tpod --help'],
+      [['--root', '/tmp/tpod-unused', 'nosuch', '-a'], 'tpod nosuch', 'tpod --help'],
+      [['container', 'nosuch'], 'tpod container nosuch', 'tpod container --help'],
+    ] as const) {
+      const result = await runTpod([...argv]);
+      assert.equal(result.code, 125, argv.join(' '));
+      assert.equal(result.stderr, `Error: unrecognized command \`${named}\`\nTry '${help}' for more information\n`);
+    }
+  });
+
+  it('help, help COMMAND and a topic alone show help', async () => {
+    const main = await runTpod(['help']);
+    assert.equal(main.code, 0, main.stderr);
+    assert.match(main.stdout, /^ {2}version\s+Display the tpod version information/m);
+    const run = await runTpod(['help', 'run']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Run a command in a new container/);
+    const topic = await runTpod(['container']);
+    assert.equal(topic.code, 0, topic.stderr);
+    assert.match(topic.stdout, /^ {2}container ps\s/m);
+  });
+
   it('version --format json parses and names the package version', async () => {
     const result = await runTpod(['version', '--format', 'json']);
     assert.equal(result.code, 0, result.stderr);
