@@ -211,7 +211,7 @@ await build({
     'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
   },
   // undici's lib/ files directly: its exports map hides them from a plain require.
-  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`), aliasFile('debug', `${root}scripts/debug-off.cjs`), aliasFile('supports-color', `${root}scripts/lazy-supports-color.cjs`), stubWslUtils, lazyBuiltins(), sourceEdits],
+  plugins: [aliasFile('undici', `${root}scripts/undici-agent.cjs`), aliasFile('debug', `${root}scripts/debug-off.cjs`), aliasFile('supports-color', `${root}scripts/lazy-supports-color.cjs`), aliasFile('xml2js', `${root}scripts/lazy-xml2js.cjs`), stubWslUtils, lazyBuiltins(), sourceEdits],
   logLevel: 'warning',
 });
 asciiOnly(`${staging}/tpod.cjs`);
