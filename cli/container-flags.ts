@@ -28,6 +28,7 @@ import {
   type ResourceRequest,
 } from '../src/spec/index.js';
 import { pullFlags, pullOptionsFromFlags, type PullFlagValues } from './pull-flags.js';
+import { plainPullProgress } from './pull-progress.js';
 
 const CATATONIT = '/usr/bin/catatonit';
 
@@ -36,6 +37,7 @@ export const containerFlags = {
   name: Flags.string({ description: 'assign a name to the container' }),
   replace: Flags.boolean({ description: 'replace an existing container of the same name' }),
   pull: Flags.option({ options: ['always', 'missing', 'never', 'newer'] as const, default: 'missing', description: 'pull policy' })(),
+  quiet: Flags.boolean({ char: 'q', description: 'suppress the progress of pulling the image' }),
   env: Flags.string({ char: 'e', multiple: true, multipleNonGreedy: true, description: 'set an environment variable KEY=VALUE (KEY alone: from tpod\'s environment)' }),
   'env-file': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'read environment variables from a file' }),
   entrypoint: Flags.string({ description: 'override the image\'s entrypoint (a string or a JSON array)' }),
@@ -73,6 +75,7 @@ export interface ContainerFlagValues extends PullFlagValues {
   name?: string | undefined;
   replace?: boolean;
   pull: PullPolicy;
+  quiet?: boolean;
   env?: string[] | undefined;
   'env-file'?: string[] | undefined;
   entrypoint?: string | undefined;
@@ -150,7 +153,9 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     name: flags.name,
     replace: Boolean(flags.replace),
     pull: flags.pull,
-    pullOptions: pullOptionsFromFlags(flags),
+    // A pull on the way prints podman's plain progress lines on stderr (stdout stays the
+    // container's, or its ID with -d); -q keeps it quiet.
+    pullOptions: { ...pullOptionsFromFlags(flags), ...(flags.quiet ? {} : { progress: plainPullProgress((line) => process.stderr.write(`${line}\n`)) }) },
     config,
     volumeMounts: volumeFlags.volumes,
   };

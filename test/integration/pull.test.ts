@@ -68,6 +68,25 @@ describe('tpod pull', () => {
     assert.ok(inspect[0].RepoTags.includes('localhost/busybox:latest'), inspect[0].RepoTags.join(' '));
   });
 
+  it('run pulls a missing image with progress on stderr, -q without; stdout stays the container\'s', async () => {
+    for (const quiet of [false, true]) {
+      const own = tempStore();
+      try {
+        const result = await runTpod(['run', '--rm', ...(quiet ? ['-q'] : []), fixtureRef('busybox'), 'echo', 'hi'], { store: own });
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, 'hi\n');
+        if (quiet) assert.equal(result.stderr, '');
+        else assert.match(result.stderr, new RegExp(`^Trying to pull ${fixtureRef('busybox').replace(/[.]/g, '\\.')}\\.\\.\\.\\n[^]*Writing manifest to image destination\\n$`));
+        const detached = await runTpod(['run', '-d', fixtureRef('busybox'), 'true'], { store: own });
+        assert.match(detached.stdout, /^[a-f0-9]{64}\n$/, 'run -d prints the ID alone');
+        assert.equal(detached.stderr, '', 'no pull: nothing on stderr');
+        await tpodOk(['rm', '-f', '-t', '0', detached.stdout.trim()], { store: own });
+      } finally {
+        own.remove();
+      }
+    }
+  });
+
   it('serves a short name from a docker.io mirror configured in registries.conf', async () => {
     const own = tempStore();
     const conf = join(own.root, '..', 'registries.conf');
