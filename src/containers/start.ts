@@ -231,14 +231,17 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
  * as conmon does for detached containers, so the status is known even when tpod itself is
  * killed meanwhile (the next command reads it). Signals sent to the scope (systemctl stop)
  * must not end the shell before it has written the status: a trap (not an ignore, which
- * runc would inherit) defers them until the runtime has exited.
+ * runc would inherit) defers them until the runtime has exited. The status is written in
+ * place, without a temporary file and `mv` (one process less on every foreground run,
+ * ~10 ms): it is one write of a few bytes, and a reader that finds the file empty (the
+ * shell killed between open and write) records the status as unknown, which it then is.
  */
 const FOREGROUND_SCRIPT = [
   'trap : INT TERM HUP QUIT',
   'read _ <&3 || exit 125',
   '"$@"',
   'status=$?',
-  'echo "$status" > "$0.tmp" && mv -f "$0.tmp" "$0"',
+  'echo "$status" > "$0"',
   'exit "$status"',
 ].join('\n');
 
