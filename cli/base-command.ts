@@ -6,6 +6,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { Engine } from '../src/engine.js';
 import { isTpodError } from '../src/errors.js';
 import { LOG_LEVELS, logLevelEnabled, setLogLevel, type LogLevel } from '../src/log.js';
+import { isCommandLineError, usageErrorText } from './usage-errors.js';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -71,7 +72,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
     if (!isTpodError(err)) {
       if (logLevelEnabled('debug')) process.stderr.write(`${err.stack ?? err.message}\n`);
-      // oclif's own parse errors already read as one line; keep their exit status (2).
+      if (isCommandLineError(err)) {
+        process.stderr.write(usageErrorText(err, this.id));
+        this.exit(125);
+      }
+      // this.exit's ExitError keeps oclif's handling.
       if (err.constructor.name.endsWith('Error') && 'oclif' in err) return super.catch(err);
       process.stderr.write(`Error: ${err.message}\n`);
       this.exit(125);

@@ -28,6 +28,22 @@ describe('tpod CLI', () => {
     }
   });
 
+  it('command-line mistakes are one line and a pointer to help, exit 125, as podman', async () => {
+    for (const [argv, problem, help] of [
+      [['create'], 'requires at least 1 arg(s), only received 0', 'tpod container create --help'],
+      [['create', '--nope', 'busybox'], 'unknown flag: --nope', 'tpod container create --help'],
+      [['rename', 'a', 'b', 'c'], 'unexpected argument: c', 'tpod container rename --help'],
+      [['run', '--pull=sometimes', 'busybox'], 'Expected --pull=sometimes to be one of: always, missing, never, newer', 'tpod run --help'],
+      [['logs', '--tail', 'x', 'y'], 'Parsing --tail Expected an integer but received: x', 'tpod container logs --help'],
+      [['--root', '/tmp/tpod-unused', 'ps', '--format'], 'Flag --format expects a value', 'tpod container ls --help'],
+    ] as const) {
+      const result = await runTpod([...argv], { store });
+      assert.equal(result.code, 125, argv.join(' '));
+      assert.equal(result.stderr, `Error: ${problem}\nSee '${help}'\n`, argv.join(' '));
+      assert.equal(result.stdout, '');
+    }
+  });
+
   it('help, help COMMAND and a topic alone show help', async () => {
     const main = await runTpod(['help']);
     assert.equal(main.code, 0, main.stderr);
