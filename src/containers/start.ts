@@ -12,7 +12,7 @@
  * itself lives in the scope and cannot remove a cgroup it is in.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../engine.js';
@@ -25,6 +25,7 @@ import { prepareBundle } from './bundle.js';
 import { recordConsoleSize } from './console-size.js';
 import { containerScope, monitorScope } from './layout.js';
 import { cleanupContainer } from './cleanup.js';
+import { journaldSink, k8sFileSink, type LogLineSink, type OutputStream } from './log-lines.js';
 import type { ContainerRecord } from './store.js';
 
 const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod', import.meta.url));
@@ -194,10 +195,18 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
     stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', tty ? 'inherit' : 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
   });
   let stderrText = '';
+  let copied: Promise<void> = Promise.resolve();
   if (!tty) {
     mkdirSync(paths.dir, { recursive: true });
-    copyStream(child.stdout!, io.stdout, 'stdout', container.config.logDriver === 'k8s-file' ? paths.log : undefined);
-    copyStream(child.stderr!, io.stderr, 'stderr', container.config.logDriver === 'k8s-file' ? paths.log : undefined, (text) => (stderrText += text));
+    const log = logLineSink(container, paths.log, io);
+    const streams = [
+      copyStream(child.stdout!, io.stdout, 'stdout', log),
+      copyStream(child.stderr!, io.stderr, 'stderr', log, (text) => (stderrText += text)),
+    ];
+    // After the runtime exits its pipes end at once (the container's PID namespace is gone);
+    // a process that escaped with them open must not keep tpod waiting.
+    const ended = Promise.race([Promise.all(streams), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    copied = ended.then(() => log?.close());
   }
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
   const forward = forwardSignals(runtime.runtime.path, runtime.globalArgs, id, tty);
@@ -221,6 +230,7 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   } finally {
     forward.stop();
     const code = await exited;
+    await copied;
     await cleanupContainer(engine, id, { exitCode: recordedCode ?? code });
   }
 }
@@ -245,21 +255,31 @@ const FOREGROUND_SCRIPT = [
   'exit "$status"',
 ].join('\n');
 
-/** Writes each chunk through, and (for `tpod logs`) as k8s-file lines: TIME STREAM F TEXT. */
-function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: 'stdout' | 'stderr', logPath?: string, tap?: (text: string) => void): void {
+/** The log driver's line sink for a foreground container without a terminal (none: no log). */
+function logLineSink(container: ContainerRecord, logPath: string, io: ForegroundIo): LogLineSink | undefined {
+  if (container.config.logDriver === 'k8s-file') return k8sFileSink(logPath);
+  if (container.config.logDriver === 'journald') return journaldSink(container, (message) => io.stderr.write(`Warning: ${message}\n`));
+  return undefined;
+}
+
+/** Writes each chunk through, and each line to the log; resolves at the end of `from`. */
+function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: OutputStream, log?: LogLineSink, tap?: (text: string) => void): Promise<void> {
   let pending = '';
   from.on('data', (chunk: Buffer) => {
     to.write(chunk);
     const text = chunk.toString();
     tap?.(text);
-    if (!logPath) return;
+    if (!log) return;
     pending += text;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    if (lines.length) appendFileSync(logPath, lines.map((line) => `${new Date().toISOString()} ${stream} F ${line}\n`).join(''));
+    if (lines.length) log.write(stream, lines, false);
   });
-  from.on('end', () => {
-    if (logPath && pending) appendFileSync(logPath, `${new Date().toISOString()} ${stream} P ${pending}\n`);
+  return new Promise((resolve) => {
+    from.on('end', () => {
+      if (log && pending) log.write(stream, [pending], true);
+      resolve();
+    });
   });
 }
 

@@ -63,6 +63,29 @@ describe('tpod logs --log-driver journald', () => {
     assert.deepEqual(lines(journalctl('-o', 'cat', `CONTAINER_NAME=${uniqueName('nobody')}`)), []);
   });
 
+  it('a foreground run shows its output and writes it to the journal as a detached one does', async () => {
+    const name = uniqueName('jfore');
+    const run = await runTpod(['run', '--name', name, '--log-driver', 'journald', 'busybox', 'sh', '-c', 'echo f-out-1; echo f-err-1 >&2; echo f-out-2; printf f-partial'], { store });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'f-out-1\nf-out-2\nf-partial', 'the terminal gets the output live, unchanged');
+    assert.equal(run.stderr, 'f-err-1\n');
+    // Sent before the run returns; journald stores datagrams on its own time.
+    const logs = await eventually(async () => {
+      const result = await runTpod(['logs', name], { store });
+      return result.stdout.includes('f-partial') && result.stderr ? result : undefined;
+    }, 'the journal to have the lines');
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, 'f-out-1\nf-out-2\nf-partial');
+    assert.equal(logs.stderr, 'f-err-1\n');
+    const lines = (text: string) => text.split('\n').filter(Boolean);
+    assert.deepEqual(lines(journalctl('-o', 'cat', `CONTAINER_NAME=${name}`, 'PRIORITY=6')), ['f-out-1', 'f-out-2', 'f-partial']);
+    assert.deepEqual(lines(journalctl('-o', 'cat', '-t', name, 'PRIORITY=3')), ['f-err-1']);
+    // --rm: the container goes, its journal entries stay (as podman's).
+    const gone = uniqueName('jfore-rm');
+    assert.equal((await runTpod(['run', '--rm', '--name', gone, '--log-driver', 'journald', 'busybox', 'echo', 'kept'], { store })).stdout, 'kept\n');
+    assert.deepEqual(lines(await eventually(() => journalctl('-o', 'cat', `CONTAINER_NAME=${gone}`) || undefined, 'the --rm line')), ['kept']);
+  });
+
   it('logs -f follows the journal and ends when the container exits', async () => {
     const name = uniqueName('jfollow');
     await tpodOk(['run', '-d', '--name', name, '--log-driver', 'journald', 'busybox', 'sh', '-c', 'echo first; sleep 2; echo second'], { store });
