@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { psRow } from '../../src/containers/report.js';
+import { psJson, psRow } from '../../src/containers/report.js';
 import { syncAll } from '../../src/containers/sync.js';
 import { filterContainers } from '../../src/containers/filter.js';
 import { renderFormatted } from '../../src/ui/output.js';
@@ -27,12 +27,13 @@ export default class List extends BaseCommand<typeof List> {
     if (this.flags.latest) shown = shown.slice(0, 1);
     if (this.flags.last !== undefined) shown = shown.slice(0, this.flags.last);
     const imageCmds = new Map<string, string[]>();
-    const rows = shown.map((c) => {
+    const imageCmd = (c: (typeof shown)[number]): string[] => {
       if (!imageCmds.has(c.imageId)) imageCmds.set(c.imageId, this.engine.images.find(c.imageId)?.config.config?.Cmd ?? []);
-      return psRow(c, imageCmds.get(c.imageId));
-    });
-    if (this.flags.quiet) return void (rows.length && this.log(rows.map((r) => (this.flags['no-trunc'] ? r.Id : r.ID)).join('\n')));
-    if (this.flags.format === 'json') return this.log(renderFormatted(rows, 'json'));
+      return imageCmds.get(c.imageId)!;
+    };
+    if (this.flags.quiet) return void (shown.length && this.log(shown.map((c) => (this.flags['no-trunc'] ? c.id : c.id.slice(0, 12))).join('\n')));
+    if (this.flags.format === 'json') return this.log(renderFormatted(shown.map((c) => psJson(c, imageCmd(c))), 'json'));
+    const rows = shown.map((c) => psRow(c, imageCmd(c)));
     const id = this.flags['no-trunc'] ? '{{.Id}}' : '{{.ID}}';
     const command = this.flags['no-trunc'] ? '{{.Command}}' : '{{truncate .Command 20}}';
     const template = this.flags.format ?? `table ${id}\t{{.Image}}\t${command}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}`;

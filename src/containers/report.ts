@@ -3,8 +3,10 @@
  * strings ("Up 2 minutes", "Exited (0) 3 seconds ago", "Created"), so templates and
  * scripts written for podman keep working.
  */
+import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine.js';
 import { normalizeCapability } from '../spec/capabilities.js';
+import { mergeEnv } from '../spec/env.js';
 import { humanAge, humanDuration } from '../ui/human.js';
 import { volumeDataDir } from '../volumes/store.js';
 import { containerScope } from './layout.js';
@@ -72,6 +74,45 @@ export function psRow(container: ContainerRecord, imageCmd: string[] = []): PsRo
   };
 }
 
+/** Go's zero time as a Unix time: what podman's JSON says for "never" (ExitedAt, StartedAt). */
+const GO_ZERO_TIME = -62135596800;
+
+const unixSeconds = (iso: string | undefined): number => (iso ? Math.floor(Date.parse(iso) / 1000) : GO_ZERO_TIME);
+
+/**
+ * `tpod ps --format json`: podman's ListContainer fields with its JSON types (Command and
+ * Names arrays, times as Unix seconds, CreatedAt the human age), not the template row,
+ * whose Names and Command are the strings podman's templates print.
+ */
+export function psJson(container: ContainerRecord, imageCmd: string[] = []): Record<string, unknown> {
+  return {
+    AutoRemove: container.config.autoRemove,
+    Command: containerCommand(container, imageCmd),
+    CreatedAt: humanAge(container.createdAt),
+    Exited: container.state === 'exited',
+    ExitedAt: container.state === 'exited' ? unixSeconds(container.finishedAt) : GO_ZERO_TIME,
+    ExitCode: container.exitCode ?? 0,
+    Id: container.id,
+    Image: container.imageName,
+    ImageID: container.imageId,
+    IsInfra: false,
+    Labels: null,
+    Mounts: container.config.spec.mounts.map((mount) => mount.destination),
+    Names: [container.name],
+    Namespaces: {},
+    Networks: [],
+    Pid: container.pid ?? 0,
+    Pod: '',
+    PodName: '',
+    Ports: null,
+    Size: null,
+    StartedAt: unixSeconds(container.startedAt),
+    State: container.state,
+    Status: statusText(container),
+    Created: unixSeconds(container.createdAt),
+  };
+}
+
 /** `tpod inspect CONTAINER`: podman's InspectContainerData for the fields tpod has. */
 export function containerInspect(engine: Engine, container: ContainerRecord): Record<string, unknown> {
   const image = engine.images.find(container.imageId);
@@ -131,7 +172,7 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
     Config: {
       Hostname: spec.hostname ?? container.id.slice(0, 12),
       User: spec.user ?? image?.config.config?.User ?? '',
-      Env: spec.env,
+      Env: processEnv(container, `${paths.bundle}/config.json`, image?.config.config?.Env),
       Cmd: spec.command?.length ? spec.command : (image?.config.config?.Cmd ?? []),
       Entrypoint: spec.entrypoint ?? image?.config.config?.Entrypoint ?? [],
       WorkingDir: spec.workdir ?? image?.config.config?.WorkingDir ?? '/',
@@ -163,4 +204,20 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
     },
     Systemd: { Scope: containerScope(container.id), Monitor: container.monitor ?? '' },
   };
+}
+
+/**
+ * The environment the container's process gets, as podman's inspect shows it (the image's,
+ * the defaults, then -e): read from the bundle the last start wrote; before a first start,
+ * merged the same way, with HOME the default (the image's /etc/passwd is read at start).
+ */
+function processEnv(container: ContainerRecord, configPath: string, imageEnv: string[] | undefined): string[] {
+  try {
+    const env = (JSON.parse(readFileSync(configPath, 'utf8')) as { process?: { env?: unknown } }).process?.env;
+    if (Array.isArray(env)) return env as string[];
+  } catch {
+    // not started yet: no bundle
+  }
+  const { spec } = container.config;
+  return mergeEnv(imageEnv, { hostname: spec.hostname ?? container.id.slice(0, 12), tty: spec.tty }, spec.env);
 }

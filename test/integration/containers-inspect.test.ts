@@ -66,6 +66,15 @@ describe('tpod inspect and wait', () => {
     assert.equal(stopped.State.StartedAt, c.State.StartedAt);
   });
 
+  it('Config.Env of a running container is the environment its process has', async () => {
+    const name = uniqueName('env');
+    await tpodOk(['run', '-d', '--name', name, '-e', 'GREETING=hi', 'busybox', 'sleep', '1000'], { store });
+    const c = await inspect(store, name);
+    const inside = (await tpodOk(['exec', name, 'env'], { store })).split('\n').filter(Boolean);
+    assert.deepEqual([...c.Config.Env].sort(), inside.sort());
+    assert.ok(inside.includes('GREETING=hi') && inside.includes('HOME=/root'), inside.join(' '));
+  });
+
   it('Config and HostConfig hold what was asked for', async () => {
     const name = uniqueName('config');
     await tpodOk(['create', '--name', name, '-e', 'GREETING=hi', '-w', '/tmp', '--hostname', 'inspected', '--memory', '64m', '--read-only', '--cap-drop', 'chown', '--cap-add', 'net_raw', '--network', 'none', 'busybox', 'sh', '-c', 'echo x'], { store });
@@ -73,6 +82,9 @@ describe('tpod inspect and wait', () => {
     assert.equal(c.State.Status, 'created');
     assert.deepEqual(c.Config.Cmd, ['sh', '-c', 'echo x']);
     assert.ok(c.Config.Env.includes('GREETING=hi'), JSON.stringify(c.Config.Env));
+    // The whole environment, as podman shows it: the image's and the defaults, not -e alone.
+    assert.ok(c.Config.Env.some((entry: string) => entry.startsWith('PATH=')), JSON.stringify(c.Config.Env));
+    assert.ok(c.Config.Env.includes('HOSTNAME=inspected'), JSON.stringify(c.Config.Env));
     assert.equal(c.Config.WorkingDir, '/tmp');
     assert.equal(c.Config.Hostname, 'inspected');
     assert.equal(c.Config.Tty, false);
@@ -383,13 +395,24 @@ describe('tpod ps flags', () => {
   });
 
   it('--format json is parseable with IDs, names and states; templates print fields', async () => {
-    const rows = JSON.parse(await tpodOk(['ps', '-a', '--format', 'json'], { store })) as Array<{ Id: string; Names: string | string[]; State: string; ExitCode: number }>;
+    type Row = { Id: string; Names: string[]; State: string; ExitCode: number; Command: string[]; Created: number; StartedAt: number; ExitedAt: number; Exited: boolean; Pid: number };
+    const rows = JSON.parse(await tpodOk(['ps', '-a', '--format', 'json'], { store })) as Row[];
     assert.equal(rows.length, 3);
-    const byName = (name: string) => rows.find((row) => ([] as string[]).concat(row.Names).includes(name));
+    const byName = (name: string) => rows.find((row) => row.Names.includes(name));
+    // podman's JSON types: Names and Command are arrays, times are Unix seconds.
+    for (const row of rows) {
+      assert.ok(Array.isArray(row.Names) && row.Names.length === 1, JSON.stringify(row.Names));
+      assert.ok(Array.isArray(row.Command), JSON.stringify(row.Command));
+      assert.ok(Number.isInteger(row.Created) && Math.abs(row.Created - Date.now() / 1000) < 600, `Created ${row.Created}`);
+    }
     assert.equal(byName(names.first)?.Id, ids.first);
     assert.equal(byName(names.first)?.State, 'running');
+    assert.ok((byName(names.first)?.Pid ?? 0) > 0);
     assert.equal(byName(names.exited)?.State, 'exited');
     assert.equal(byName(names.exited)?.ExitCode, 2);
+    assert.equal(byName(names.exited)?.Exited, true);
+    assert.ok((byName(names.exited)?.ExitedAt ?? 0) >= (byName(names.exited)?.StartedAt ?? Infinity), 'exited after it started');
+    assert.deepEqual(byName(names.exited)?.Command, ['sh', '-c', 'exit 2']);
     const template = await tpodOk(['ps', '-a', '--filter', `name=${names.exited}`, '--format', '{{.ID}} {{.Names}} {{.Status}}'], { store });
     assert.match(template, new RegExp(`^${ids.exited!.slice(0, 12)} ${names.exited} Exited \\(2\\) .+ago\\n$`));
   });
