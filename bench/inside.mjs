@@ -428,7 +428,14 @@ async function main() {
     timings[name] = now() - b0;
     log(`  ${name}: ${timings[name].toFixed(1)} s`);
     // Free the disk of finished benchmarks (containers were removed or are only created).
-    for (const dir of storesToDrop.splice(0)) dropStore(dir);
+    for (const dir of storesToDrop.splice(0)) {
+      try {
+        dropStore(dir);
+      } catch (err) {
+        // Disk left behind is not a reason to lose the rows still to measure.
+        log(`  could not remove ${dir}: ${err.message}`);
+      }
+    }
     // After every benchmark, so an interrupted run (a deadline, Ctrl-C) still reports.
     writeFileSync(cfg.out, JSON.stringify({ rows, notes: [...notes], timings, insideSeconds: now() - t0, tlsFlag }, null, 2));
   }

@@ -129,5 +129,7 @@ export function dropStore(dir) {
     .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-  rmSync(dir, { recursive: true, force: true });
+  // A tool's cleanup processes (podman's and tpod's exit commands, run by conmon after
+  // `rm -f`) may still write below it for a moment: rm retries ENOTEMPTY and EBUSY.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
