@@ -66,7 +66,7 @@ export const containerFlags = {
   'log-driver': Flags.option({ options: ['k8s-file', 'journald', 'none'] as const, default: 'k8s-file', description: 'logging driver' })(),
   'stop-signal': Flags.string({ description: 'signal to stop the container' }),
   'stop-timeout': Flags.integer({ description: 'seconds to wait before killing the container on stop', default: 10 }),
-  'storage-driver': Flags.string({ description: 'snapshot driver: overlay (default) or vfs' }),
+  'storage-driver': Flags.string({ description: 'snapshot driver: overlay (default), fuse-overlayfs (rootless; the default where overlay cannot be mounted) or vfs' }),
   cidfile: Flags.string({ description: 'write the container ID to this file (it must not exist)' }),
   'conmon-pidfile': Flags.string({ description: 'also write conmon\'s PID to this file (PIDFile= of a systemd unit)' }),
 };
@@ -143,7 +143,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     restartPolicy: flags.restart,
     stopSignal: flags['stop-signal'],
     stopTimeout: flags['stop-timeout'],
-    storageDriver: flags['storage-driver'] ?? 'overlay',
+    storageDriver: flags['storage-driver'] ?? '', // the store's default, resolved by create
     runtime: locateRuntime(flags.runtime || process.env.TPOD_RUNTIME || 'runc').name,
     createCommand: argv,
     ...(flags['conmon-pidfile'] ? { conmonPidFile: resolve(flags['conmon-pidfile']) } : {}),

@@ -11,7 +11,7 @@ import { ImageStore } from './images/store.js';
 import { join } from 'node:path';
 import { ContainerStore } from './containers/store.js';
 import { containerPaths, type ContainerPaths } from './containers/layout.js';
-import { chooseSnapshotDriver, type SnapshotDriver } from './snapshots/index.js';
+import { chooseSnapshotDriver, defaultStorageDriver, type SnapshotDriver } from './snapshots/index.js';
 import { locateRuntime } from './runtime/locate.js';
 import { OciRuntimeCli } from './runtime/oci-runtime.js';
 import type { SystemdManager } from './systemd/manager.js';
@@ -112,6 +112,11 @@ export class Engine {
     return chooseSnapshotDriver(driver, { root: this.paths.root, userNamespace: this.paths.rootless ? this.userIdMapping : undefined });
   }
 
+  /** The driver of containers created without --storage-driver (rootless: probed once per store). */
+  defaultStorageDriver(): Promise<string> {
+    return defaultStorageDriver(this.paths.root, this.paths.rootless ? this.userIdMapping : undefined);
+  }
+
   /**
    * Deletes a tree of the store; rootless, files of subordinate ids (layers, a container's
    * writes, volumes) are deleted inside the user's namespace.
@@ -121,8 +126,16 @@ export class Engine {
   }
 
   /** The OCI runtime by name (a container keeps the one it was created with). */
-  runtime(name: string = this.runtimeName): OciRuntimeCli {
-    return new OciRuntimeCli(locateRuntime(name), this.paths.runroot);
+  runtime(name: string = this.runtimeName, entry?: string[]): OciRuntimeCli {
+    return new OciRuntimeCli(locateRuntime(name), this.paths.runroot, entry);
+  }
+
+  /**
+   * A container's runtime, run inside its filesystem's namespaces when the mount lives
+   * only there (rootless fuse-overlayfs).
+   */
+  containerRuntime(container: { id: string; config: { runtime: string; storageDriver: string } }): OciRuntimeCli {
+    return this.runtime(container.config.runtime, this.snapshots(container.config.storageDriver).runtimeEntry(container.id));
   }
 
   /**

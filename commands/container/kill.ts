@@ -18,7 +18,7 @@ export default class Kill extends BaseCommand<typeof Kill> {
       if (container.state !== 'running' && container.state !== 'paused') {
         throw new ConflictError(`can only kill running containers. ${container.id.slice(0, 12)} is in state ${container.state}: container state improper`);
       }
-      await this.engine.runtime(container.config.runtime).kill(container.id, this.flags.signal.replace(/^SIG/, ''));
+      await this.engine.containerRuntime(container).kill(container.id, this.flags.signal.replace(/^SIG/, ''));
       this.log(target);
     });
   }

@@ -15,6 +15,8 @@ export interface PreparedBundle {
   dir: string;
   rootfs: string;
   spec: RuntimeSpec;
+  /** The process whose namespaces hold the root filesystem (rootless fuse-overlayfs); the runtime runs in them. */
+  holder?: { pid: number; enter: string[] };
 }
 
 /**
@@ -32,17 +34,21 @@ export async function prepareBundle(engine: Engine, container: ContainerRecord, 
   const hostname = options.hostname ?? container.id.slice(0, 12);
   await mkdir(paths.userdata, { recursive: true, mode: 0o700 });
   const initFiles = await writeInitFiles(paths.userdata, hostname, options.network);
-  const specOptions = { ...options, hostname, ...(cgroupsPath === undefined ? {} : { cgroupsPath }), ...rootlessOptions(engine) };
+  const specOptions = { ...options, hostname, ...(cgroupsPath === undefined ? {} : { cgroupsPath }), ...rootlessOptions(engine, root.holder !== undefined) };
   const spec = buildRuntimeSpec(imageConfig, specOptions, { rootfs: root.path, rootMount: root.mount, initFiles, user });
   await writeBundle(paths.bundle, spec);
-  return { dir: paths.bundle, rootfs: root.path, spec };
+  return { dir: paths.bundle, rootfs: root.path, spec, ...(root.holder ? { holder: root.holder } : {}) };
 }
 
-/** Rootless: the container's user namespace maps its root to the user, the rest to subordinate ids. */
-function rootlessOptions(engine: Engine): { uidMappings?: IDMapping[]; gidMappings?: IDMapping[] } {
+/**
+ * Rootless: the container's user namespace maps its root to the user, the rest to
+ * subordinate ids. runc makes it, unless the runtime runs inside one with that mapping
+ * already (`inHolder`: the namespaces of a fuse-overlayfs mount).
+ */
+function rootlessOptions(engine: Engine, inHolder: boolean): { uidMappings?: IDMapping[]; gidMappings?: IDMapping[]; runtimeInUserNamespace?: boolean } {
   if (!engine.paths.rootless) return {};
   const mapping = engine.userIdMapping;
   // runc maps subordinate ids with newuidmap/newgidmap: missing, it fails less clearly.
   if (mapping.subordinate) requireIdMapTools();
-  return { uidMappings: mapping.uidMappings, gidMappings: mapping.gidMappings };
+  return { uidMappings: mapping.uidMappings, gidMappings: mapping.gidMappings, ...(inHolder ? { runtimeInUserNamespace: true } : {}) };
 }

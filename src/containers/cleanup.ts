@@ -26,7 +26,7 @@ export async function cleanupContainer(engine: Engine, id: string, known: { exit
     const now = engine.containers.find(container.id);
     if (!now || now.state === 'running' || now.state === 'paused') return;
   }
-  await engine.runtime(container.config.runtime).delete(container.id, true).catch(() => undefined);
+  await engine.containerRuntime(container).delete(container.id, true).catch(() => undefined);
   if (container.monitor === 'foreground') await removeRuntimeCgroupParents(engine, container.id);
   await engine.snapshots(container.config.storageDriver).unmount(container.id).catch(() => undefined);
   if (container.config.autoRemove) {

@@ -40,10 +40,12 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
     await removeContainer(engine, request.name, { force: true, timeoutSeconds: 0 });
   }
   request.config.spec.resources = effectiveResources(engine, request.config.spec.resources);
+  // The driver before the image: a driver that cannot be used must not cost a pull.
+  if (!request.config.storageDriver) request.config.storageDriver = await engine.defaultStorageDriver();
+  const snapshots = engine.snapshots(request.config.storageDriver);
   const image = await resolveImage(engine, request);
   await resolveVolumes(engine, request);
   const id = newContainerId();
-  const snapshots = engine.snapshots(request.config.storageDriver);
   await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });
   await markCreating(engine, id);
   await snapshots.prepare(id, image.layers.map((chainId) => engine.layerDir(chainId)), { keepMounted: request.startsNext === true });

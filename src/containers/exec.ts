@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';
+import type { OciRuntimeCli } from '../runtime/oci-runtime.js';
 import { ConflictError, RuntimeError } from '../errors.js';
 import { CONFIG_FILE, resolveUser } from '../spec/index.js';
 import type { Process, RuntimeSpec } from '../spec/types.js';
@@ -32,7 +33,7 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
   if (container.state !== 'running') {
     throw new ConflictError(`can only create exec sessions on running containers: container state improper`);
   }
-  const runtime = engine.runtime(container.config.runtime);
+  const runtime = engine.containerRuntime(container);
   const paths = engine.containerPaths(container.id);
   const execProcess = await processForExec(engine, container, request);
   mkdirSync(paths.run, { recursive: true });
@@ -40,8 +41,8 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
   writeFileSync(processFile, JSON.stringify(execProcess));
   try {
     const args = ['exec', '--process', processFile, ...(request.detach ? ['--detach'] : []), container.id];
-    if (request.detach) return await execDetached(runtime.runtime.path, runtime.globalArgs, args, paths.run);
-    return await execAttached(runtime.runtime.path, runtime.globalArgs, args, request);
+    if (request.detach) return await execDetached(runtime, args, paths.run);
+    return await execAttached(runtime.command(args), request);
   } finally {
     rmSync(processFile, { force: true });
   }
@@ -68,8 +69,8 @@ async function processForExec(engine: Engine, container: ContainerRecord, reques
   return execProcess;
 }
 
-async function execAttached(runtimePath: string, globalArgs: string[], args: string[], request: ExecRequest): Promise<number> {
-  const child = spawn(runtimePath, [...globalArgs, ...args], {
+async function execAttached(command: { file: string; args: string[] }, request: ExecRequest): Promise<number> {
+  const child = spawn(command.file, command.args, {
     stdio: [request.interactive || request.tty ? 'inherit' : 'ignore', request.tty ? 'inherit' : 'pipe', request.tty ? 'inherit' : 'pipe'],
   });
   let stderrText = '';
@@ -92,10 +93,11 @@ async function execAttached(runtimePath: string, globalArgs: string[], args: str
  * would wait for the process to close them), so all three are /dev/null, as podman's
  * detached sessions; runc's own errors go to a JSON log file read once it returns.
  */
-async function execDetached(runtimePath: string, globalArgs: string[], args: string[], runDir: string): Promise<number> {
+async function execDetached(runtime: OciRuntimeCli, args: string[], runDir: string): Promise<number> {
   const log = join(runDir, `exec-${randomBytes(6).toString('hex')}.log`);
   try {
-    const child = spawn(runtimePath, ['--log', log, '--log-format', 'json', ...globalArgs, ...args], { stdio: 'ignore' });
+    const command = runtime.command(args, ['--log', log, '--log-format', 'json']);
+    const child = spawn(command.file, command.args, { stdio: 'ignore' });
     const code = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (status) => resolve(status ?? 128));
@@ -110,7 +112,7 @@ async function execDetached(runtimePath: string, globalArgs: string[], args: str
           return [];
         }
       });
-    throw withExitStatus(new RuntimeError(messages.at(-1)?.msg ?? `${runtimePath} exec exited with status ${code}`));
+    throw withExitStatus(new RuntimeError(messages.at(-1)?.msg ?? `${runtime.runtime.name} exec exited with status ${code}`));
   } finally {
     rmSync(log, { force: true });
   }

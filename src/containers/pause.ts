@@ -20,7 +20,7 @@ export async function setPaused(engine: Engine, nameOrId: string, paused: boolea
       hint: 'stop the container instead, or boot the host with cgroup v2',
     });
   }
-  const runtime = engine.runtime(container.config.runtime);
+  const runtime = engine.containerRuntime(container);
   await (paused ? runtime.pause(container.id) : runtime.resume(container.id));
   engine.containers.setState(container.id, paused ? 'paused' : 'running');
   return container.id;

@@ -31,7 +31,7 @@ export async function removeContainer(engine: Engine, nameOrId: string, options:
     await stopContainer(engine, container.id, options.timeoutSeconds);
   }
   engine.containers.setState(container.id, 'removing');
-  await engine.runtime(container.config.runtime).delete(container.id, true).catch(() => undefined);
+  await engine.containerRuntime(container).delete(container.id, true).catch(() => undefined);
   await stopLeftoverScopes(engine, container.id);
   await engine.snapshots(container.config.storageDriver).remove(container.id);
   const paths = engine.containerPaths(container.id);

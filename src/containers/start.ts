@@ -19,6 +19,7 @@ import type { Engine } from '../engine.js';
 import { RuntimeError, TpodError } from '../errors.js';
 import { detectCgroups } from '../info/cgroups.js';
 import { spawnConmon } from '../monitor/conmon.js';
+import type { OciRuntimeCli } from '../runtime/oci-runtime.js';
 import { stringProperty, uint64Property } from '../systemd/properties.js';
 import { resourceProperties } from '../systemd/resources.js';
 import { prepareBundle } from './bundle.js';
@@ -66,11 +67,11 @@ export async function startDetached(engine: Engine, container: ContainerRecord):
 async function startDetachedOnce(engine: Engine, container: ContainerRecord): Promise<void> {
   const { id } = container;
   const paths = engine.containerPaths(id);
-  const runtime = engine.runtime(container.config.runtime);
   // The last run's exit command must be done before this run mounts anything.
   await releaseMonitorScope(engine, id);
   await forgetPreviousRun(engine, container);
-  await prepareBundle(engine, container, scopeCgroupPath(engine, id));
+  const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id));
+  const runtime = engine.runtime(container.config.runtime, bundle.holder?.enter);
   const systemd = await engine.systemd();
   const conmon = await spawnConmon({
     id,
@@ -84,7 +85,9 @@ async function startDetachedOnce(engine: Engine, container: ContainerRecord): Pr
   });
   try {
     if (!monitorStaysInUnit(engine)) {
-      await systemd.startTransientScope({ name: monitorScope(id), pids: [conmon.pid], slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
+      // A fuse-overlayfs holder lives as long as the container, as conmon does: systemd owns both.
+      const pids = [conmon.pid, ...(bundle.holder ? [bundle.holder.pid] : [])];
+      await systemd.startTransientScope({ name: monitorScope(id), pids, slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
     }
     const pid = await conmon.proceed().catch((err: unknown) => {
       throw withExitStatus(err);
@@ -135,7 +138,7 @@ async function releaseMonitorScope(engine: Engine, id: string): Promise<void> {
 /** A restart must not see the last run's exit file or runtime state (or a killed start's). */
 async function forgetPreviousRun(engine: Engine, container: ContainerRecord): Promise<void> {
   await rm(engine.containerPaths(container.id).exitFile, { force: true });
-  await engine.runtime(container.config.runtime).delete(container.id, true);
+  await engine.containerRuntime(container).delete(container.id, true);
 }
 
 /**
@@ -155,7 +158,7 @@ async function readPidFile(path: string): Promise<number | undefined> {
  * TasksMax on the scope would starve runc, not the container; there the limit is left to
  * the runtime, which sets it from the spec on the container's own child cgroup.
  */
-async function registerScope(engine: Engine, container: ContainerRecord, pid: number, foreground = false): Promise<void> {
+async function registerScope(engine: Engine, container: ContainerRecord, pid: number, foreground = false, helperPids: number[] = []): Promise<void> {
   const systemd = await engine.systemd();
   const properties = [
     ...resourceProperties(container.config.spec.resources, detectCgroups().version === 'v2'),
@@ -167,7 +170,7 @@ async function registerScope(engine: Engine, container: ContainerRecord, pid: nu
   ];
   await systemd.startTransientScope({
     name: containerScope(container.id),
-    pids: [pid],
+    pids: [pid, ...helperPids],
     slice: slice(engine),
     description: `tpod container ${container.name} (${container.id.slice(0, 12)})`,
     delegate: true,
@@ -183,13 +186,14 @@ export interface ForegroundIo {
 /** Runs the container attached to this process; resolves to its exit status. */
 export async function runForeground(engine: Engine, container: ContainerRecord, io: ForegroundIo): Promise<number> {
   const { id } = container;
-  const runtime = engine.runtime(container.config.runtime);
   const paths = engine.containerPaths(id);
   await forgetPreviousRun(engine, container);
   const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
+  const runtime = engine.runtime(container.config.runtime, bundle.holder?.enter);
   const tty = container.config.spec.tty;
   if (tty) await recordConsoleSize(bundle, process.stdout);
-  const runArgs = [runtime.runtime.path, ...runtime.globalArgs, 'run', '--bundle', paths.bundle, id];
+  const run = runtime.command(['run', '--bundle', paths.bundle, id]);
+  const runArgs = [run.file, ...run.args];
   mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
   const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, ...runArgs], {
     stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', tty ? 'inherit' : 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
@@ -209,12 +213,13 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
     copied = ended.then(() => log?.close());
   }
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
-  const forward = forwardSignals(runtime.runtime.path, runtime.globalArgs, id, tty);
+  const forward = forwardSignals(runtime, id, tty);
   // The status recorded for the container: runc's, or podman's 126/127 when the command
   // could not be started at all (runc itself exits 1 then).
   let recordedCode: number | undefined;
   try {
-    await registerScope(engine, container, child.pid!, true);
+    // A fuse-overlayfs holder goes with the container, as runc does in the foreground.
+    await registerScope(engine, container, child.pid!, true, bundle.holder ? [bundle.holder.pid] : []);
     (child.stdio[3] as NodeJS.WritableStream).end('go\n');
     engine.containers.markRunning(id, 'foreground', child.pid!, process.pid);
     const code = await exited;
@@ -284,11 +289,12 @@ function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stre
 }
 
 /** Without a terminal, Ctrl-C and `kill` reach tpod: pass them on to the container. */
-function forwardSignals(runtimePath: string, globalArgs: string[], id: string, tty: boolean): { stop(): void } {
+function forwardSignals(runtime: OciRuntimeCli, id: string, tty: boolean): { stop(): void } {
   const signals: NodeJS.Signals[] = tty ? ['SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   const handler = (signal: NodeJS.Signals): void => {
     try {
-      execFileSync(runtimePath, [...globalArgs, 'kill', id, signal.replace(/^SIG/, '')], { stdio: 'ignore' });
+      const kill = runtime.command(['kill', id, signal.replace(/^SIG/, '')]);
+      execFileSync(kill.file, kill.args, { stdio: 'ignore' });
     } catch {
       // already gone
     }

@@ -16,7 +16,7 @@ const POLL_MS = 25;
 export async function stopContainer(engine: Engine, nameOrId: string, timeoutSeconds?: number): Promise<ContainerRecord> {
   const container = await syncContainer(engine, engine.containers.get(nameOrId));
   if (!container || (container.state !== 'running' && container.state !== 'paused')) return container ?? engine.containers.get(nameOrId);
-  const runtime = engine.runtime(container.config.runtime);
+  const runtime = engine.containerRuntime(container);
   const timeout = timeoutSeconds ?? container.config.stopTimeout;
   const signal = container.config.stopSignal ?? engine.images.find(container.imageId)?.config.config?.StopSignal ?? 'SIGTERM';
   if (container.state === 'paused') await runtime.resume(container.id).catch(() => undefined);
@@ -66,7 +66,7 @@ function runningProcess(pid: number | undefined): boolean {
 
 async function initAlive(engine: Engine, container: ContainerRecord): Promise<boolean> {
   if (container.monitor === 'conmon') return processAlive(container.pid);
-  const state = await engine.runtime(container.config.runtime).state(container.id).catch(() => undefined);
+  const state = await engine.containerRuntime(container).state(container.id).catch(() => undefined);
   return state !== undefined && state.status !== 'stopped';
 }
 

@@ -30,7 +30,7 @@ async function isStillRunning(engine: Engine, container: ContainerRecord): Promi
   if (container.monitor === 'foreground' && processAlive(container.monitorPid) && processAlive(container.pid)) return true;
   if (container.monitor === 'conmon' && processAlive(container.pid)) return true;
   // The pid may be recycled or the monitor gone: the runtime knows for sure.
-  const state = await engine.runtime(container.config.runtime).state(container.id).catch(() => undefined);
+  const state = await engine.containerRuntime(container).state(container.id).catch(() => undefined);
   return state !== undefined && (state.status === 'running' || state.status === 'paused');
 }
 

@@ -61,7 +61,8 @@ export async function collectInfo(engine: Engine): Promise<InfoReport> {
       security: { rootless: engine.paths.rootless },
       ...(engine.paths.rootless ? { idMappings: { uidmap: engine.userIdMapping.uidMappings, gidmap: engine.userIdMapping.gidMappings } } : {}),
     },
-    store: { graphRoot: engine.paths.root, runRoot: engine.paths.runroot, graphDriverName: 'overlay' },
+    // The driver new containers get (rootless: fuse-overlayfs where overlay cannot be mounted).
+    store: { graphRoot: engine.paths.root, runRoot: engine.paths.runroot, graphDriverName: await engine.defaultStorageDriver() },
     version: { Version: client.Version, APIVersion: client.APIVersion, OsArch: client.OsArch },
   };
 }

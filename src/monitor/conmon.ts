@@ -81,13 +81,15 @@ function spawned(child: ChildProcess): Promise<number> {
 
 function conmonArgs(request: ConmonRequest): string[] {
   const { id, paths, runtime } = request;
+  // The runtime's global arguments (and, for a fuse-overlayfs root, nsenter's) before conmon's subcommand.
+  const invocation = runtime.command([]);
   const log = request.logDriver === 'journald' ? ['--log-path', 'journald:', '--log-tag', request.name] : ['--log-path', `k8s-file:${paths.log}`];
   return [
     '--api-version', '1',
     '--cid', id,
     '--cuuid', id,
     '--name', request.name,
-    '--runtime', runtime.runtime.path,
+    '--runtime', invocation.file,
     '--bundle', paths.bundle,
     '--container-pidfile', paths.pidFile,
     '--conmon-pidfile', paths.conmonPidFile,
@@ -97,7 +99,7 @@ function conmonArgs(request: ConmonRequest): string[] {
     ...log,
     '--log-level', 'warning',
     '--syslog',
-    ...runtime.globalArgs.flatMap((arg) => ['--runtime-arg', arg]),
+    ...invocation.args.flatMap((arg) => ['--runtime-arg', arg]),
     ...(request.tty ? ['--terminal'] : []),
     ...(request.stdin ? ['--stdin', '--leave-stdin-open'] : []),
     '--exit-command', request.exitCommand[0]!,

@@ -22,9 +22,14 @@ export class OciRuntimeCli {
   /** The runtime's --root: where it keeps container state. */
   readonly stateDir: string;
 
+  /**
+   * `entry`: an argv prefix the runtime runs under (nsenter into the namespaces that hold a
+   * rootless fuse-overlayfs mount), or none.
+   */
   constructor(
     readonly runtime: OciRuntime,
     runroot: string,
+    private readonly entry: readonly string[] = [],
   ) {
     this.stateDir = join(runroot, runtime.name);
   }
@@ -32,6 +37,16 @@ export class OciRuntimeCli {
   /** Global arguments every invocation starts with (conmon passes them through too). */
   get globalArgs(): string[] {
     return ['--root', this.stateDir];
+  }
+
+  /**
+   * The program and arguments of one invocation: `leading` are runtime options before the
+   * global ones (`--log`), `args` the operation. What conmon is given as its runtime too.
+   */
+  command(args: readonly string[], leading: readonly string[] = []): { file: string; args: string[] } {
+    const runtimeArgs = [...leading, ...this.globalArgs, ...args];
+    if (this.entry.length === 0) return { file: this.runtime.path, args: runtimeArgs };
+    return { file: this.entry[0]!, args: [...this.entry.slice(1), this.runtime.path, ...runtimeArgs] };
   }
 
   async start(id: string): Promise<void> {
@@ -73,7 +88,8 @@ export class OciRuntimeCli {
 
   private run(args: string[], what: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile(this.runtime.path, [...this.globalArgs, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const command = this.command(args);
+      execFile(command.file, command.args, { timeout: 60_000 }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         reject(runtimeFailure(this.runtime.name, what, stderr || err.message));
       });

@@ -1,12 +1,13 @@
 /**
- * `--storage-driver`: overlay (default) or the copy driver under podman's name, vfs.
- * The choice is explicit: if overlay cannot mount, prepare fails naming the driver and the
- * kernel's reason, and the user picks vfs; tpod never falls back on its own (nor does
- * podman). Rootless, overlay is mounted by the runtime inside the container's user
- * namespace (user-namespace-overlay.ts).
+ * `--storage-driver`: overlay, fuse-overlayfs (rootless), or the copy driver under podman's
+ * name, vfs. An explicit choice is kept: if overlay cannot mount, prepare fails naming the
+ * driver and the kernel's reason. Without one, a container gets default-driver.ts's choice.
+ * Rootless, overlay is mounted by the runtime inside the container's user namespace
+ * (user-namespace-overlay.ts), fuse-overlayfs by a process of tpod's (fuse-overlay.ts).
  */
 import { InvalidArgumentError } from '../errors.js';
 import { CopyDriver } from './copy.js';
+import { FuseOverlayDriver } from './fuse-overlay.js';
 import { OverlayDriver } from './overlay.js';
 import { UserNamespaceOverlayDriver } from './user-namespace-overlay.js';
 import type { SnapshotDriver, SnapshotDriverOptions } from './snapshot.js';
@@ -18,6 +19,7 @@ export const DEFAULT_STORAGE_DRIVER = 'overlay';
 const STORAGE_DRIVERS: Readonly<Record<string, SnapshotDriverName>> = {
   overlay: 'overlay',
   overlay2: 'overlay',
+  'fuse-overlayfs': 'fuse-overlayfs',
   vfs: 'copy',
   copy: 'copy',
 };
@@ -31,7 +33,11 @@ export function chooseSnapshotDriver(name: string | undefined, options: Snapshot
   const value = name === undefined || name === '' ? DEFAULT_STORAGE_DRIVER : name;
   const driver = Object.hasOwn(STORAGE_DRIVERS, value) ? STORAGE_DRIVERS[value] : undefined;
   if (driver === undefined) {
-    throw new InvalidArgumentError(`unknown storage driver "${value}": want overlay, vfs or copy`);
+    throw new InvalidArgumentError(`unknown storage driver "${value}": want overlay, fuse-overlayfs, vfs or copy`);
+  }
+  if (driver === 'fuse-overlayfs') {
+    if (!options.userNamespace) throw new InvalidArgumentError('storage driver fuse-overlayfs is for rootless use: as root, use overlay');
+    return new FuseOverlayDriver(options);
   }
   if (driver === 'copy') {
     // The copy driver applies whiteouts and opaque markers itself, as root only.

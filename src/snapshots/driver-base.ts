@@ -36,6 +36,10 @@ export abstract class SnapshotDriverBase {
     await removeSnapshotDir(snapshotLayout(this.root, containerId), this.mounter);
   }
 
+  runtimeEntry(_containerId: string): string[] | undefined {
+    return undefined;
+  }
+
   async isMounted(containerId: string): Promise<boolean> {
     return isMergedMounted(snapshotLayout(this.root, containerId));
   }

@@ -4,6 +4,7 @@
  */
 export { chooseSnapshotDriver, DEFAULT_STORAGE_DRIVER, storageDriverNames } from './choose.js';
 export { CopyDriver } from './copy.js';
+export { defaultStorageDriver } from './default-driver.js';
 export { pruneLayerLinks } from './layer-links.js';
 export { listSnapshotInfos as listSnapshots } from './snapshot-dir.js';
 export { containersDir, layersDir, snapshotLayout, type SnapshotLayout } from './layout.js';

@@ -50,6 +50,11 @@ export interface RuntimeRoot {
    * user and mount namespaces, as the first of config.json's mounts (at "/", over `path`).
    */
   mount?: { destination: '/'; type: 'overlay'; source: 'overlay'; options: string[] };
+  /**
+   * Rootless fuse-overlayfs: the mount exists only in the namespaces of this process, and
+   * the runtime must run inside them (`enter` + the runtime's argv).
+   */
+  holder?: { pid: number; enter: string[] };
   /** Reads a file of the root as the container will see it; for mounted roots, unset. */
   readFile?: (path: string, maxBytes: number) => Promise<string | undefined>;
 }
@@ -76,6 +81,8 @@ export interface SnapshotDriver {
   /** Unmounts, then deletes the snapshot directory; nothing there is fine. */
   remove(containerId: string): Promise<void>;
   isMounted(containerId: string): Promise<boolean>;
+  /** The argv prefix the runtime must run under for this container (fuse-overlayfs's namespaces), if any. */
+  runtimeEntry(containerId: string): string[] | undefined;
   /** Bytes the container wrote: apparent size of files in the upper dir (whole tree for copy). */
   usage(containerId: string): Promise<number>;
   /** Every snapshot in the store, whichever driver made it, prepared or not. */

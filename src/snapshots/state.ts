@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { CorruptError } from '../errors.js';
 import type { SnapshotLayout } from './layout.js';
 
-export type SnapshotDriverName = 'overlay' | 'copy';
+export type SnapshotDriverName = 'overlay' | 'fuse-overlayfs' | 'copy';
+
+const DRIVER_NAMES: readonly string[] = ['overlay', 'fuse-overlayfs', 'copy'];
 
 export interface SnapshotState {
   version: 1;
@@ -60,7 +62,7 @@ function parseSnapshotState(text: string, path: string): SnapshotState {
     state !== null &&
     typeof state === 'object' &&
     state.version === 1 &&
-    (state.driver === 'overlay' || state.driver === 'copy') &&
+    DRIVER_NAMES.includes(state.driver as string) &&
     Array.isArray(state.lowers) &&
     state.lowers.every((lower) => typeof lower === 'string' && lower.startsWith('/')) &&
     typeof state.created === 'string';

@@ -19,20 +19,20 @@ import { readLayeredFile } from './layered-file.js';
 import { layersDir, snapshotLayout, type SnapshotLayout } from './layout.js';
 import { assertOverlayInputs, MOUNT_DATA_MAX, mountDataTooLong, overlayMountData } from './overlay-options.js';
 import { checkLowerDirs, createOverlayDirs, readPrepared } from './snapshot-dir.js';
-import type { RuntimeRoot, SnapshotDriver, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
+import type { RuntimeRoot, SnapshotDriver, SnapshotDriverName, SnapshotDriverOptions, SnapshotInfo, UnmountResult } from './snapshot.js';
 import { writeSnapshotState, type SnapshotState } from './state.js';
 
 /** Overlay's options in a user namespace: xattrs in user.overlay.*, not trusted.*. */
 const USERXATTR = 'userxattr';
 
 export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
-  readonly name = 'overlay';
+  readonly name: SnapshotDriverName = 'overlay';
   readonly mountsFilesystem = false;
-  readonly #mapping: UserIdMapping | undefined;
+  protected readonly mapping: UserIdMapping | undefined;
 
   constructor(options: SnapshotDriverOptions) {
     super(options);
-    this.#mapping = options.userNamespace;
+    this.mapping = options.userNamespace;
   }
 
   protected usageDir(layout: SnapshotLayout): string {
@@ -45,7 +45,7 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
     try {
       await createOverlayDirs(layout, lowers);
       const state: SnapshotState = { version: 1, driver: this.name, lowers, created: new Date().toISOString() };
-      await overlayOptions(layersDir(this.root), layout, state); // too many layers fails create, not start
+      await this.checkMountable(layout, state); // too many layers fails create, not start
       await writeSnapshotState(layout, state);
     } catch (err) {
       await this.remove(containerId).catch(() => undefined);
@@ -54,13 +54,23 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
     return { id: containerId, dir: layout.dir, merged: layout.merged, driver: this.name, lowers, prepared: true, mounted: false };
   }
 
+  protected async checkMountable(layout: SnapshotLayout, state: SnapshotState): Promise<void> {
+    await overlayOptions(layersDir(this.root), layout, state);
+  }
+
+  /** The layer directories top first, as the container sees them merged, for reading files. */
+  protected layeredReader(layout: SnapshotLayout, state: SnapshotState): RuntimeRoot['readFile'] {
+    const layersTopFirst = [layout.upper, ...lowersOf(layout, state).reverse()];
+    return (path, maxBytes) => readLayeredFile(layersTopFirst, path, maxBytes);
+  }
+
   async mount(containerId: string): Promise<string> {
     throw new PermissionDeniedError(`cannot mount the filesystem of container ${containerId} in rootless mode: it is mounted only inside the container`, {
       hint: 'reach a running container with `tpod exec` (e.g. `tpod exec NAME tar -c PATH > out.tar`)',
     });
   }
 
-  async unmount(): Promise<UnmountResult> {
+  async unmount(_containerId: string): Promise<UnmountResult> {
     return 'not-mounted';
   }
 
@@ -68,20 +78,19 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
     const layout = snapshotLayout(this.root, containerId);
     const state = await readPrepared(layout, this.name);
     const options = await overlayOptions(layersDir(this.root), layout, state);
-    const layersTopFirst = [layout.upper, ...lowersOf(layout, state).reverse()];
     return {
       path: layout.merged,
       mount: { destination: '/', type: 'overlay', source: 'overlay', options },
-      readFile: (path, maxBytes) => readLayeredFile(layersTopFirst, path, maxBytes),
+      readFile: this.layeredReader(layout, state),
     };
   }
 
   override async remove(containerId: string): Promise<void> {
-    await removeTree(snapshotLayout(this.root, containerId).dir, this.#mapping);
+    await removeTree(snapshotLayout(this.root, containerId).dir, this.mapping);
   }
 }
 
-function lowersOf(layout: SnapshotLayout, state: SnapshotState): string[] {
+export function lowersOf(layout: SnapshotLayout, state: SnapshotState): string[] {
   return state.lowers.length > 0 ? [...state.lowers] : [layout.emptyLower];
 }
 

@@ -112,7 +112,7 @@ function buildMounts(options: ContainerSpecOptions, initFiles: InitFilePaths): M
 }
 
 function buildLinux(options: ContainerSpecOptions, host: HostFacts, capabilities: string[]): Linux {
-  const userNamespace = hasUserNamespace(options);
+  const userNamespace = hasUserNamespace(options) && !options.runtimeInUserNamespace;
   const linux: Linux = {
     namespaces: linuxNamespaces({ network: options.network, cgroupNamespace: host.cgroupNamespace, userNamespace }),
     maskedPaths: maskedPaths(options.privileged),

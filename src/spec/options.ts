@@ -96,6 +96,11 @@ export interface ContainerSpecOptions {
   /** Rootless: mappings for a new user namespace (added when either is present). */
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
+  /**
+   * The runtime already runs in a user namespace with these mappings (rootless
+   * fuse-overlayfs): the container is in it, so config.json asks for no new one.
+   */
+  runtimeInUserNamespace?: boolean;
   /** `--umask`, podman's default 0022. */
   umask?: number;
 }

@@ -116,6 +116,13 @@ start() {
         mount -t tmpfs -o mode=755 tmpfs /run
         mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
         mkdir -p /run/systemd/system /run/lock
+        # Debian'"'"'s udev rules give /dev/fuse mode 0666, which rootless fuse-overlayfs needs;
+        # these machines have 0600. The sandbox gets its own node with Debian'"'"'s mode, bound
+        # over /dev/fuse in its mount namespace only: the host'"'"'s node is left as it is.
+        if [ -c /dev/fuse ]; then
+          mkdir -p /run/sandbox-dev && mknod -m 666 /run/sandbox-dev/fuse c 10 229
+          mount --bind /run/sandbox-dev/fuse /dev/fuse
+        fi
         for u in $MASKED; do ln -sf /dev/null /run/systemd/system/$u; done
         unset CTRLS MASKED
         exec /usr/lib/systemd/systemd --system --log-target=kmsg --unit=basic.target

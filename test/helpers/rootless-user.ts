@@ -42,6 +42,8 @@ export interface UserRunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** A command (run as root) that runs the user's command as its arguments: e.g. unshare to change the user's view of /dev. */
+  wrapper?: string[];
 }
 
 const USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
@@ -121,7 +123,8 @@ function runAs(user: RootlessUser, command: string[], options: UserRunOptions): 
   const assignments = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('runuser', ['-u', user.name, '--', 'env', '-i', ...assignments, ...command], {
+    const [file, ...args] = [...(options.wrapper ?? []), 'runuser', '-u', user.name, '--', 'env', '-i', ...assignments, ...command];
+    const child = spawn(file!, args, {
       cwd: '/',
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });

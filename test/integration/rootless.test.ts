@@ -36,6 +36,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
     assert.equal(info.host.systemd.bus, 'user');
     assert.deepEqual(info.host.idMappings.uidmap[1], { containerID: 1, hostID: user.subuid, size: 65536 });
     assert.equal(info.store.graphRoot, store);
+    assert.equal(info.store.graphDriverName, 'overlay', 'this kernel mounts overlayfs in a user namespace');
     const images = await userOk(user, ['images', '--format', '{{.Repository}}']);
     assert.match(images, /library\/busybox/);
     // root's store (a fresh one) does not see the user's image

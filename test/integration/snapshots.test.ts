@@ -457,7 +457,11 @@ describe('storage driver choice', () => {
     assert.equal(chooseSnapshotDriver('copy', { root: '/r' }).name, 'copy');
     assert.throws(() => chooseSnapshotDriver('btrfs', { root: '/r' }), {
       name: 'InvalidArgumentError',
-      message: 'unknown storage driver "btrfs": want overlay, vfs or copy',
+      message: 'unknown storage driver "btrfs": want overlay, fuse-overlayfs, vfs or copy',
+    });
+    assert.throws(() => chooseSnapshotDriver('fuse-overlayfs', { root: '/r' }), {
+      name: 'InvalidArgumentError',
+      message: 'storage driver fuse-overlayfs is for rootless use: as root, use overlay',
     });
   });
 });

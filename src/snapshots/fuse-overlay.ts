@@ -1,0 +1,67 @@
+/**
+ * The fuse-overlayfs driver of a rootless store (`--storage-driver fuse-overlayfs`, and the
+ * default where the kernel will not mount overlayfs in a user namespace: before Linux
+ * 5.11, or a store on a filesystem overlayfs refuses as upper, such as another overlayfs).
+ * The snapshot's directories and the layers are the native driver's; the mount is made by
+ * fuse-overlayfs in namespaces of its own (fuse-mount-holder.ts) when the container starts
+ * and ends when its exit is recorded. The runtime runs inside those namespaces, so the
+ * container needs no user namespace of its own: it is in the holder's, which has the same
+ * mapping.
+ */
+import { existsSync } from 'node:fs';
+import { UnavailableError } from '../errors.js';
+import { enterHolderArgs, FUSE_OVERLAYFS, liveHolder, startMountHolder, stopMountHolder } from './fuse-mount-holder.js';
+import { snapshotLayout, type SnapshotLayout } from './layout.js';
+import { assertOverlayInputs } from './overlay-options.js';
+import { readPrepared } from './snapshot-dir.js';
+import type { RuntimeRoot, SnapshotDriver, SnapshotDriverName, SnapshotDriverOptions, UnmountResult } from './snapshot.js';
+import type { SnapshotState } from './state.js';
+import { lowersOf, UserNamespaceOverlayDriver } from './user-namespace-overlay.js';
+
+export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements SnapshotDriver {
+  override readonly name: SnapshotDriverName = 'fuse-overlayfs';
+
+  constructor(options: SnapshotDriverOptions) {
+    super(options);
+    if (!existsSync(FUSE_OVERLAYFS)) {
+      throw new UnavailableError(`storage driver fuse-overlayfs: ${FUSE_OVERLAYFS} not found`, { hint: 'install the Debian package fuse-overlayfs' });
+    }
+  }
+
+  /** Options are an argument of fuse-overlayfs, not mount(2) data: no page-size limit. */
+  protected override async checkMountable(layout: SnapshotLayout, state: SnapshotState): Promise<void> {
+    mountData(layout, state);
+  }
+
+  override async runtimeRoot(containerId: string): Promise<RuntimeRoot> {
+    const layout = snapshotLayout(this.root, containerId);
+    const state = await readPrepared(layout, this.name);
+    const holder = await startMountHolder(layout, this.mapping!, mountData(layout, state));
+    return { path: layout.merged, holder: { pid: holder.pid, enter: enterHolderArgs(holder) }, readFile: this.layeredReader(layout, state) };
+  }
+
+  override runtimeEntry(containerId: string): string[] | undefined {
+    const holder = liveHolder(snapshotLayout(this.root, containerId));
+    return holder ? enterHolderArgs(holder) : undefined;
+  }
+
+  override async isMounted(containerId: string): Promise<boolean> {
+    return liveHolder(snapshotLayout(this.root, containerId)) !== undefined;
+  }
+
+  override async unmount(containerId: string): Promise<UnmountResult> {
+    return (await stopMountHolder(snapshotLayout(this.root, containerId))) ? 'unmounted' : 'not-mounted';
+  }
+
+  override async remove(containerId: string): Promise<void> {
+    await stopMountHolder(snapshotLayout(this.root, containerId));
+    await super.remove(containerId);
+  }
+}
+
+/** fuse-overlayfs takes overlay's three directories (top lower first); index and metacopy are the kernel's. */
+function mountData(layout: SnapshotLayout, state: SnapshotState): string {
+  const lowers = lowersOf(layout, state);
+  assertOverlayInputs(lowers, layout.upper, layout.work);
+  return [`lowerdir=${[...lowers].reverse().join(':')}`, `upperdir=${layout.upper}`, `workdir=${layout.work}`].join(',');
+}
