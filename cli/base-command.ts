@@ -70,6 +70,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Typed engine errors become one line (plus an optional hint); stacks only at debug. */
   protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    // this.exit(n) throws oclif's ExitError: an exit status, not a failure to report.
+    if ((err as { code?: unknown }).code === 'EEXIT') return super.catch(err);
     if (!isTpodError(err)) {
       if (logLevelEnabled('debug')) process.stderr.write(`${err.stack ?? err.message}\n`);
       if (isCommandLineError(err)) {

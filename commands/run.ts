@@ -20,6 +20,8 @@ export default class Run extends BaseCommand<typeof Run> {
   };
 
   async run(): Promise<void> {
+    // The bus handshake overlaps the create's disk and mount work instead of following it.
+    this.engine.connectSystemdEarly();
     const container = await createFromCommandLine(this.engine, this.flags, this.positionals, { startsNext: true });
     try {
       if (this.flags.detach) {

@@ -148,6 +148,11 @@ export class Engine {
     return this.systemdManager;
   }
 
+  /** Starts connecting to systemd now; a failure is reported where the manager is used. */
+  connectSystemdEarly(): void {
+    this.systemd().catch(() => undefined);
+  }
+
   close(): void {
     this.stateDb?.close();
     this.stateDb = undefined;

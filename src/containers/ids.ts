@@ -2,7 +2,7 @@
  * Container IDs (64 hex, as docker and podman) and generated names. Podman names unnamed
  * containers adjective_surname; tpod does the same with its own short word lists.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { InvalidArgumentError } from '../errors.js';
 
 export function newContainerId(): string {

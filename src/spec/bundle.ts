@@ -7,7 +7,7 @@
  * directory fsynced: a crash leaves the old file or the new one, never a torn one that
  * would make the container unstartable.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { fsyncDirectory } from '../content/fsync.js';

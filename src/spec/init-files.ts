@@ -14,7 +14,7 @@
  *   does. If nothing is left, the file has no nameserver line: no resolver is better than
  *   a made-up one.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';

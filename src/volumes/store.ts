@@ -4,7 +4,7 @@
  * directory exists, and the directory removed after the record is gone, so a crash never
  * leaves a record without its data.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';

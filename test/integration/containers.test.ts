@@ -26,6 +26,10 @@ describe('tpod run: exit codes', () => {
       assert.equal(await inspectField(store, name, '{{.State.ExitCode}}'), String(expected));
       assert.equal(await inspectField(store, name, '{{.State.Status}}'), 'exited');
     }
+    // An exit status is not an error: --log-level debug prints no stack for it.
+    const debug = await runTpod(['--log-level', 'debug', 'run', '--rm', 'busybox', 'sh', '-c', 'exit 3'], { store });
+    assert.equal(debug.code, 3);
+    assert.doesNotMatch(debug.stderr, /EEXIT|\n\s+at /);
   });
 
   it('exits 127 for a command that does not exist, saying so, and records 127', async () => {
