@@ -117,10 +117,18 @@ function lazyBuiltins() {
  *  - undici reads http.maxHeaderSize and destructures http's IncomingMessage when it loads,
  *    which would load http (and its server, client and agent modules) on every pull; read
  *    both when first used instead (lazy-builtins above makes http a module of getters).
+ *  - oclif measures the terminal when its screen module loads, which creates the stderr
+ *    stream (loading tty and net) on every command, and loads wrap-ansi with ansi-styles
+ *    (building style tables) for help and error text tpod rarely prints: both become
+ *    lazy, measured or loaded on first use.
  *  - oclif sorts the command list with String#localeCompare, whose first call builds an ICU
  *    collator (~10 ms of every start). Command IDs are lowercase ASCII words and colons,
  *    for which plain code-unit order is the same order.
  */
+const OCLIF_WRAP_ANSI = {
+  from: 'const wrap_ansi_1 = __importDefault(require("wrap-ansi"));',
+  to: 'const wrap_ansi_1 = { get default() { return __importDefault(require("wrap-ansi")).default; } };',
+};
 const SOURCE_EDITS = [
   {
     file: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
@@ -150,6 +158,16 @@ const SOURCE_EDITS = [
     from: '.sort((a, b) => a.id.localeCompare(b.id))',
     to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
   },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]screen\.js$/,
+    from: `exports.stdtermwidth = columns || termwidth(process.stdout);
+exports.errtermwidth = columns || termwidth(process.stderr);`,
+    to: `Object.defineProperty(exports, 'stdtermwidth', { enumerable: true, get: () => columns || termwidth(process.stdout) });
+Object.defineProperty(exports, 'errtermwidth', { enumerable: true, get: () => columns || termwidth(process.stderr) });`,
+  },
+  { file: /@oclif[\\/]core[\\/]lib[\\/]errors[\\/]errors[\\/]cli\.js$/, ...OCLIF_WRAP_ANSI },
+  { file: /@oclif[\\/]core[\\/]lib[\\/]errors[\\/]errors[\\/]pretty-print\.js$/, ...OCLIF_WRAP_ANSI },
+  { file: /@oclif[\\/]core[\\/]lib[\\/]help[\\/]formatter\.js$/, ...OCLIF_WRAP_ANSI },
 ];
 const sourceEdits = {
   name: 'source-edits',
