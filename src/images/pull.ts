@@ -231,9 +231,13 @@ async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descr
   const target = engine.layerDir(record.chainId);
   try {
     const expected = { digest: descriptor.digest, diffId: record.diffId };
+    const { OWN_PROCESS_MIN_BYTES, unpackLayerInProcess } = await import('../layers/unpack-process.js');
+    const blobPath = content.path(descriptor.digest);
     const result = engine.paths.rootless
-      ? await (await import('../layers/unpack-in-namespace.js')).unpackLayerInUserNamespace(engine.userIdMapping, content.path(descriptor.digest), target, expected)
-      : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
+      ? await unpackLayerInProcess(blobPath, target, expected, engine.userIdMapping)
+      : descriptor.size >= OWN_PROCESS_MIN_BYTES
+        ? await unpackLayerInProcess(blobPath, target, expected)
+        : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
     progress?.blob?.(descriptor, 'done', descriptor.size);
     return result.uncompressedSize;
   } catch (err) {

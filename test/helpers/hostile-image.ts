@@ -1,7 +1,8 @@
 /**
- * Exploit images built in the test itself (node-tar's habit): an OCI layout whose single
- * layer tries to write outside the directory it is unpacked into. Tar tools refuse to
- * make such archives, so the headers are written by hand (POSIX ustar).
+ * Images built in the test itself (node-tar's habit), as OCI layouts of one uncompressed
+ * layer: exploits whose layer tries to write outside the directory it is unpacked into
+ * (tar tools refuse to make such archives, so the headers are written by hand, POSIX
+ * ustar), and a layer big enough to be unpacked in a process of its own.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,10 @@ import { join } from 'node:path';
 interface TarEntry {
   name: string;
   type: 'file' | 'symlink' | 'dir';
-  body?: string;
+  body?: string | Buffer;
   linkname?: string;
+  uid?: number;
+  mode?: number;
 }
 
 function octal(value: number, width: number): string {
@@ -21,9 +24,9 @@ function octal(value: number, width: number): string {
 function header(entry: TarEntry, size: number): Buffer {
   const block = Buffer.alloc(512);
   block.write(entry.name, 0, 100, 'utf8');
-  block.write(octal(entry.type === 'dir' ? 0o755 : 0o644, 8), 100);
-  block.write(octal(0, 8), 108);
-  block.write(octal(0, 8), 116);
+  block.write(octal(entry.mode ?? (entry.type === 'dir' ? 0o755 : 0o644), 8), 100);
+  block.write(octal(entry.uid ?? 0, 8), 108);
+  block.write(octal(entry.uid ?? 0, 8), 116);
   block.write(octal(size, 12), 124);
   block.write(octal(0, 12), 136);
   block.write('        ', 148);
@@ -40,7 +43,7 @@ function header(entry: TarEntry, size: number): Buffer {
 export function tarArchive(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? '');
+    const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body ?? '');
     parts.push(header(entry, entry.type === 'file' ? body.length : 0));
     if (entry.type === 'file') parts.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
@@ -57,8 +60,7 @@ function writeBlob(layout: string, bytes: Buffer): string {
 }
 
 /** A layout with tag `evil` whose layer tries to create `canary` (an absolute path). */
-export async function buildHostileLayout(layout: string, kind: 'dotdot' | 'symlink', canary: string): Promise<string> {
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+export async function buildHostileLayout(layout: string, kind: 'dotdot' | 'symlink', canary: string, padding?: Buffer): Promise<string> {
   const canaryDir = canary.slice(0, canary.lastIndexOf('/'));
   const canaryName = canary.slice(canary.lastIndexOf('/') + 1);
   const entries: TarEntry[] =
@@ -68,6 +70,13 @@ export async function buildHostileLayout(layout: string, kind: 'dotdot' | 'symli
           { name: 'out', type: 'symlink', linkname: canaryDir },
           { name: `out/${canaryName}`, type: 'file', body: 'escaped\n' },
         ];
+  // A big file first: the layer is then unpacked in a process of its own (pull of >= 8 MiB).
+  return buildLayout(layout, 'evil', padding ? [{ name: 'padding.bin', type: 'file', body: padding }, ...entries] : entries);
+}
+
+/** A layout with `tag` whose one layer holds `entries`. */
+export function buildLayout(layout: string, tag: string, entries: TarEntry[]): string {
+  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   const layer = tarArchive(entries);
   const layerDigest = writeBlob(layout, layer);
   const config = Buffer.from(
@@ -93,7 +102,7 @@ export async function buildHostileLayout(layout: string, kind: 'dotdot' | 'symli
           mediaType: 'application/vnd.oci.image.manifest.v1+json',
           digest: manifestDigest,
           size: manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': 'evil' },
+          annotations: { 'org.opencontainers.image.ref.name': tag },
         },
       ],
     }),

@@ -3,7 +3,8 @@
 // sources fail in one line leaving the store consistent.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureLayout, fixtureRef, testRegistry } from '../helpers/env.js';
@@ -194,6 +195,36 @@ describe('tpod pull killed with SIGKILL', () => {
   });
 });
 
+describe('tpod pull of a big layer (unpacked in a process of its own)', () => {
+  it('keeps contents, owners and modes as the layer says', async () => {
+    const store = tempStore();
+    const dir = tempDir();
+    try {
+      const { buildLayout } = await import('../helpers/hostile-image.js');
+      const big = randomBytes(9 * 1024 * 1024);
+      const layout = buildLayout(join(dir.path, 'big'), 'big', [
+        { name: 'data', type: 'dir', uid: 1000, mode: 0o750 },
+        { name: 'data/big.bin', type: 'file', body: big, uid: 1000, mode: 0o640 },
+        { name: 'etc-note', type: 'file', body: 'small\n', mode: 0o600 },
+      ]);
+      const result = await runTpod(['pull', '-q', `oci:${layout}:big`], { store });
+      assert.equal(result.code, 0, result.stderr);
+      const layers = readdirSync(join(store.root, 'layers')).filter((name) => /^[0-9a-f]{64}$/.test(name));
+      assert.equal(layers.length, 1);
+      const root = join(store.root, 'layers', layers[0]!);
+      const file = statSync(join(root, 'data', 'big.bin'));
+      assert.equal(file.uid, 1000);
+      assert.equal(file.mode & 0o7777, 0o640);
+      assert.equal(statSync(join(root, 'data')).mode & 0o7777, 0o750);
+      assert.ok(readFileSync(join(root, 'data', 'big.bin')).equals(big), 'the file has the layer\'s bytes');
+      assert.equal(readFileSync(join(root, 'etc-note'), 'utf8'), 'small\n');
+    } finally {
+      store.remove();
+      dir.remove();
+    }
+  });
+});
+
 describe('tpod pull of a hostile layer', () => {
   it('refuses ../ and escaping symlinks by name and writes nothing outside the store', async () => {
     const store = tempStore();
@@ -201,13 +232,18 @@ describe('tpod pull of a hostile layer', () => {
     try {
       const { buildHostileLayout } = await import('../helpers/hostile-image.js');
       const canary = join(dir.path, 'escaped');
-      for (const kind of ['dotdot', 'symlink'] as const) {
-        const layout = await buildHostileLayout(join(dir.path, kind), kind, canary);
+      // Small layers are unpacked by tpod itself, big ones (padded to 9 MiB) in a process of their own.
+      for (const [kind, padding] of [['dotdot', undefined], ['symlink', undefined], ['dotdot', randomBytes(9 * 1024 * 1024)], ['symlink', randomBytes(9 * 1024 * 1024)]] as const) {
+        const layout = await buildHostileLayout(join(dir.path, `${kind}-${padding ? 'big' : 'small'}`), kind, canary, padding);
         const result = await runTpod(['pull', `oci:${layout}:evil`], { store });
         assert.equal(result.code, 125, result.stderr);
         assert.match(result.stderr, kind === 'dotdot' ? /entry "(\.\.\/)+.*escaped" escapes the layer root/ : /entry "out\/escaped" passes through symlink "out"/);
+        assert.equal(result.stderr.split('\n').filter((line) => line.startsWith('Error:')).length, 1, result.stderr);
+        assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
         assert.equal(existsSync(canary), false, `${kind}: a file was written outside the layer`);
         assert.deepEqual(await imagesJson(store), []);
+        const layersDir = join(store.root, 'layers');
+        assert.deepEqual(existsSync(layersDir) ? readdirSync(layersDir).filter((name) => name !== 'l') : [], [], 'no layer or staging directory left');
       }
     } finally {
       store.remove();
