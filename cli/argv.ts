@@ -6,7 +6,7 @@
  */
 
 /** Global flags that take a value (`--root /x` or `--root=/x`). */
-export const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level', '--runtime', '--cgroup-manager']);
+export const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level', '--runtime', '--cgroup-manager', '--storage-driver']);
 
 export function hoistGlobalFlags(argv: readonly string[], commandIds: ReadonlySet<string>): string[] {
   const globals: string[] = [];
@@ -26,6 +26,17 @@ export function hoistGlobalFlags(argv: readonly string[], commandIds: ReadonlySe
   const first = rest[0];
   const idLength = longestCommandId(rest, commandIds) || (first !== undefined && !first.startsWith('-') ? 1 : 0);
   return [...rest.slice(0, idLength), ...globals, ...rest.slice(idLength)];
+}
+
+/** The first word that is not a global flag or its value (`--bogus` in `tpod --root /x --bogus ps`). */
+export function firstAfterGlobalFlags(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split('=')[0]!;
+    if (!GLOBAL_VALUE_FLAGS.has(name)) return arg.startsWith('-') ? name : arg;
+    if (!arg.includes('=')) i++;
+  }
+  return undefined;
 }
 
 function longestCommandId(words: readonly string[], commandIds: ReadonlySet<string>): number {

@@ -21,6 +21,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     })(),
     runtime: Flags.string({ description: 'OCI runtime name or path: runc (default) or crun (env TPOD_RUNTIME)', helpGroup: 'GLOBAL' }),
+    'storage-driver': Flags.string({
+      description: 'storage driver of new containers: overlay, fuse-overlayfs (rootless) or vfs (env STORAGE_DRIVER; default: overlay, rootless fuse-overlayfs where overlay cannot be mounted)',
+      helpGroup: 'GLOBAL',
+    }),
     'cgroup-manager': Flags.option({
       options: ['systemd'] as const,
       description: 'cgroup manager: systemd owns every container cgroup',
@@ -59,6 +63,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       runroot: this.flags.runroot,
       runtime: this.flags.runtime,
       cgroupManager: this.flags['cgroup-manager'],
+      storageDriver: this.flags['storage-driver'],
     });
     return this.engineInstance;
   }

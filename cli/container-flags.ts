@@ -66,7 +66,6 @@ export const containerFlags = {
   'log-driver': Flags.option({ options: ['k8s-file', 'journald', 'none'] as const, default: 'k8s-file', description: 'logging driver' })(),
   'stop-signal': Flags.string({ description: 'signal to stop the container' }),
   'stop-timeout': Flags.integer({ description: 'seconds to wait before killing the container on stop', default: 10 }),
-  'storage-driver': Flags.string({ description: 'snapshot driver: overlay (default), fuse-overlayfs (rootless; the default where overlay cannot be mounted) or vfs' }),
   cidfile: Flags.string({ description: 'write the container ID to this file (it must not exist)' }),
   'conmon-pidfile': Flags.string({ description: 'also write conmon\'s PID to this file (PIDFile= of a systemd unit)' }),
 };
@@ -104,7 +103,6 @@ export interface ContainerFlagValues extends PullFlagValues {
   'log-driver': LogDriver;
   'stop-signal'?: string | undefined;
   'stop-timeout': number;
-  'storage-driver'?: string | undefined;
   runtime?: string | undefined;
   cidfile?: string | undefined;
   'conmon-pidfile'?: string | undefined;
@@ -143,7 +141,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     restartPolicy: flags.restart,
     stopSignal: flags['stop-signal'],
     stopTimeout: flags['stop-timeout'],
-    storageDriver: flags['storage-driver'] ?? '', // the store's default, resolved by create
+    storageDriver: '', // --storage-driver (global) or the store's default, resolved by create
     runtime: locateRuntime(flags.runtime || process.env.TPOD_RUNTIME || 'runc').name,
     createCommand: argv,
     ...(flags['conmon-pidfile'] ? { conmonPidFile: resolve(flags['conmon-pidfile']) } : {}),

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Config, execute, flush, handle, type Command, type Interfaces } from '@oclif/core';
 import { helpAddition } from '@oclif/core/run';
-import { COMMANDS_WITH_CONTAINER_ARGS, endFlagsAfterFirstArgument, hoistGlobalFlags, normalizeBooleanValues, type FlagShape } from './argv.js';
+import { COMMANDS_WITH_CONTAINER_ARGS, endFlagsAfterFirstArgument, hoistGlobalFlags, normalizeBooleanValues, firstAfterGlobalFlags, type FlagShape } from './argv.js';
 
 export type CommandModule = { default: Command.Class };
 export type CommandLoaders = Readonly<Record<string, () => Promise<CommandModule>>>;
@@ -39,6 +39,7 @@ export async function launch(root: URL, argv: readonly string[], loaders?: Comma
     }
     return;
   }
+  if (!commandId && rootWithoutCommand(firstAfterGlobalFlags(args), config.version)) return;
   const unknown = commandId ? undefined : unrecognizedCommand(args, Object.keys(manifest.commands));
   if (unknown) {
     // As podman words it (exit 125), not oclif's "command x not found" (exit 2).
@@ -49,6 +50,22 @@ export async function launch(root: URL, argv: readonly string[], loaders?: Comma
   }
   // Help and topics: oclif's own path.
   await execute({ loadOptions: config, args });
+}
+
+/**
+ * `tpod` with no command, as podman answers it: --version, a missing command, or a flag
+ * that no command takes before the command word (all exit 125 but --version). Returns
+ * false for what oclif or the unknown-command path answer (--help, a word).
+ */
+function rootWithoutCommand(first: string | undefined, version: string): boolean {
+  if (first === '--version' || first === '-v') {
+    process.stdout.write(`tpod version ${version}\n`);
+    return true;
+  }
+  if (first === '--help' || first === '-h' || (first !== undefined && !first.startsWith('-'))) return false;
+  process.stderr.write(first === undefined ? "Error: missing command 'tpod COMMAND'\nTry 'tpod --help' for more information\n" : `Error: unknown flag: ${first}\nSee 'tpod --help'\n`);
+  process.exitCode = 125;
+  return true;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ImageStore } from './images/store.js';
 import { join } from 'node:path';
 import { ContainerStore } from './containers/store.js';
 import { containerPaths, type ContainerPaths } from './containers/layout.js';
-import { chooseSnapshotDriver, defaultStorageDriver, type SnapshotDriver } from './snapshots/index.js';
+import { chooseSnapshotDriver, defaultStorageDriver, storageDriverKind, type SnapshotDriver } from './snapshots/index.js';
 import { locateRuntime } from './runtime/locate.js';
 import { OciRuntimeCli } from './runtime/oci-runtime.js';
 import type { SystemdManager } from './systemd/manager.js';
@@ -27,6 +27,8 @@ export interface EngineOptions {
   runroot?: string | undefined;
   runtime?: string | undefined;
   cgroupManager?: CgroupManager | undefined;
+  /** The storage driver of containers created by this invocation (podman's global --storage-driver). */
+  storageDriver?: string | undefined;
 }
 
 export class Engine {
@@ -39,6 +41,8 @@ export class Engine {
   private idMapping: UserIdMapping | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly runrootChosen: boolean;
+  /** --storage-driver or STORAGE_DRIVER (as containers/storage reads it), if given. */
+  private readonly storageDriverChosen: string | undefined;
 
   constructor(options: EngineOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.paths = resolveStorePaths(options, env);
@@ -46,6 +50,8 @@ export class Engine {
     this.runrootChosen = Boolean(options.runroot || env.TPOD_RUNROOT);
     this.runtimeName = options.runtime || env.TPOD_RUNTIME || 'runc';
     this.cgroupManager = options.cgroupManager ?? 'systemd';
+    this.storageDriverChosen = options.storageDriver || env.STORAGE_DRIVER || undefined;
+    if (this.storageDriverChosen) storageDriverKind(this.storageDriverChosen);
     if (this.cgroupManager !== 'systemd') {
       throw new InvalidArgumentError(`unsupported cgroup manager "${String(this.cgroupManager)}": tpod needs systemd`);
     }
@@ -112,8 +118,9 @@ export class Engine {
     return chooseSnapshotDriver(driver, { root: this.paths.root, userNamespace: this.paths.rootless ? this.userIdMapping : undefined });
   }
 
-  /** The driver of containers created without --storage-driver (rootless: probed once per store). */
-  defaultStorageDriver(): Promise<string> {
+  /** The driver of new containers: the one chosen, else the store's (rootless: probed once per store). */
+  async defaultStorageDriver(): Promise<string> {
+    if (this.storageDriverChosen) return this.storageDriverChosen;
     return defaultStorageDriver(this.paths.root, this.paths.rootless ? this.userIdMapping : undefined);
   }
 

@@ -24,17 +24,16 @@ const STORAGE_DRIVERS: Readonly<Record<string, SnapshotDriverName>> = {
   copy: 'copy',
 };
 
-export function storageDriverNames(): string[] {
-  return Object.keys(STORAGE_DRIVERS);
+/** The driver kind a `--storage-driver` value names; unknown values are refused. */
+export function storageDriverKind(name: string): SnapshotDriverName {
+  const driver = Object.hasOwn(STORAGE_DRIVERS, name) ? STORAGE_DRIVERS[name] : undefined;
+  if (driver === undefined) throw new InvalidArgumentError(`unknown storage driver "${name}": want overlay, fuse-overlayfs, vfs or copy`);
+  return driver;
 }
 
 /** The driver a `--storage-driver` value (or a snapshot.json `driver`) names. */
 export function chooseSnapshotDriver(name: string | undefined, options: SnapshotDriverOptions): SnapshotDriver {
-  const value = name === undefined || name === '' ? DEFAULT_STORAGE_DRIVER : name;
-  const driver = Object.hasOwn(STORAGE_DRIVERS, value) ? STORAGE_DRIVERS[value] : undefined;
-  if (driver === undefined) {
-    throw new InvalidArgumentError(`unknown storage driver "${value}": want overlay, fuse-overlayfs, vfs or copy`);
-  }
+  const driver = storageDriverKind(name === undefined || name === '' ? DEFAULT_STORAGE_DRIVER : name);
   if (driver === 'fuse-overlayfs') {
     if (!options.userNamespace) throw new InvalidArgumentError('storage driver fuse-overlayfs is for rootless use: as root, use overlay');
     return new FuseOverlayDriver(options);

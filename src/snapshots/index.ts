@@ -2,7 +2,7 @@
  * Container root filesystems over image layers. See snapshot.ts for the lifecycle,
  * layout.ts for where things live, overlay.ts and copy.ts for the two drivers.
  */
-export { chooseSnapshotDriver, DEFAULT_STORAGE_DRIVER, storageDriverNames } from './choose.js';
+export { chooseSnapshotDriver, DEFAULT_STORAGE_DRIVER, storageDriverKind } from './choose.js';
 export { CopyDriver } from './copy.js';
 export { defaultStorageDriver } from './default-driver.js';
 export { pruneLayerLinks } from './layer-links.js';

@@ -118,6 +118,23 @@ describe('tpod inspect and wait', () => {
     assert.equal(readFileSync(join(c.GraphDriver.Data.MergedDir, 'bin', 'busybox')).length > 0, true, 'MergedDir is the root filesystem');
   });
 
+  it('--storage-driver is global as in podman (before or after the command word, or STORAGE_DRIVER): vfs, shown by inspect and info', async () => {
+    const before = uniqueName('vfsb');
+    const after = uniqueName('vfsa');
+    const fromEnv = uniqueName('vfse');
+    await tpodOk(['--storage-driver', 'vfs', 'create', '--name', before, 'busybox', 'true'], { store });
+    await tpodOk(['create', '--storage-driver', 'vfs', '--name', after, 'busybox', 'true'], { store });
+    await tpodOk(['create', '--name', fromEnv, 'busybox', 'true'], { store, env: { STORAGE_DRIVER: 'vfs' } });
+    for (const name of [before, after, fromEnv]) assert.equal(await inspectField(store, name, '{{.GraphDriver.Name}}'), 'vfs', name);
+    assert.equal(JSON.parse(await tpodOk(['--storage-driver', 'vfs', 'info', '--format', 'json'], { store })).store.graphDriverName, 'vfs');
+    assert.equal(JSON.parse(await tpodOk(['info', '--format', 'json'], { store })).store.graphDriverName, 'overlay');
+    assert.equal((await tpodOk(['--storage-driver', 'vfs', 'start', '-a', before], { store })).trim(), '');
+    const bad = await runTpod(['--storage-driver', 'zfs', 'ps'], { store });
+    assert.equal(bad.code, 125);
+    assert.equal(bad.stderr, 'Error: unknown storage driver "zfs": want overlay, fuse-overlayfs, vfs or copy\n');
+    await tpodOk(['rm', before, after, fromEnv], { store });
+  });
+
   it('names the systemd scope, which systemd knows as active while the container runs', async () => {
     const name = uniqueName('unit');
     const id = (await tpodOk(['run', '-d', '--name', name, 'busybox', 'sleep', '1000'], { store })).trim();

@@ -1,7 +1,7 @@
 // Global flags where podman users type them: before the command.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hoistGlobalFlags } from '../../cli/argv.js';
+import { firstAfterGlobalFlags, hoistGlobalFlags } from '../../cli/argv.js';
 import { runTpod, tempStore } from '../helpers/tpod.js';
 
 const ids = new Set(['run', 'ps', 'image:ls', 'image', 'info']);
@@ -9,6 +9,13 @@ const ids = new Set(['run', 'ps', 'image:ls', 'image', 'info']);
 describe('global flags before the command', () => {
   it('moves them after a one-word command', () => {
     assert.deepEqual(hoistGlobalFlags(['--root', '/r', 'ps', '-a'], ids), ['ps', '--root', '/r', '-a']);
+    assert.deepEqual(hoistGlobalFlags(['--storage-driver', 'vfs', 'run', 'busybox'], ids), ['run', '--storage-driver', 'vfs', 'busybox']);
+  });
+
+  it('finds the first word past the global flags and their values', () => {
+    assert.equal(firstAfterGlobalFlags(['--root', '/r', '--runroot=/x', 'ps']), 'ps');
+    assert.equal(firstAfterGlobalFlags(['--root', '/r', '--bogus=1', 'ps']), '--bogus');
+    assert.equal(firstAfterGlobalFlags(['--storage-driver', 'vfs']), undefined);
   });
   it('moves them after a two-word command and keeps = forms', () => {
     assert.deepEqual(hoistGlobalFlags(['--runtime=crun', 'image', 'ls'], ids), ['image', 'ls', '--runtime=crun']);

@@ -69,6 +69,18 @@ describe('tpod CLI', () => {
     assert.equal(result.stdout, '');
   });
 
+  it('answers like podman without a command: --version, a missing command, an unknown flag before the command (125)', async () => {
+    const version = await runTpod(['--log-level', 'warn', '--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^tpod version \d+\.\d+\.\d+\n$/);
+    const missing = await runTpod(['--root', '/tmp/x']);
+    assert.equal(missing.code, 125);
+    assert.equal(missing.stderr, "Error: missing command 'tpod COMMAND'\nTry 'tpod --help' for more information\n");
+    const bogus = await runTpod(['--root', '/tmp/x', '--bogus', 'ps']);
+    assert.equal(bogus.code, 125);
+    assert.equal(bogus.stderr, "Error: unknown flag: --bogus\nSee 'tpod --help'\n");
+  });
+
   it('--log-level debug adds the stack trace', async () => {
     const result = await runTpod(['info', '--root', 'relative/path', '--log-level', 'debug']);
     assert.equal(result.code, 125);
