@@ -4,6 +4,7 @@
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { Engine } from '../src/engine.js';
+import type { ContainerRecord } from '../src/containers/store.js';
 import { isTpodError } from '../src/errors.js';
 import { LOG_LEVELS, logLevelEnabled, setLogLevel, type LogLevel } from '../src/log.js';
 import { isCommandLineError, usageErrorText } from './usage-errors.js';
@@ -66,6 +67,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       storageDriver: this.flags['storage-driver'],
     });
     return this.engineInstance;
+  }
+
+  /**
+   * Rootless cp and export: runs this command again where the container's files can be
+   * reached (src/containers/rootless-files.ts) and exits with its status; returns when
+   * this process can reach them itself.
+   */
+  protected async rerunForContainerFiles(container: ContainerRecord): Promise<void> {
+    const { rerunForContainerFiles } = await import('../src/containers/rootless-files.js');
+    const code = await rerunForContainerFiles(this.engine, container, process.argv.slice(2));
+    if (code !== undefined) this.exit(code);
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {

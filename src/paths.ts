@@ -7,6 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from './errors.js';
+import { namespaceUser } from './rootless/namespace-user.js';
 
 export interface StorePaths {
   /** Persistent state: database, content, layers, container upper dirs. */
@@ -21,11 +22,16 @@ export interface PathOverrides {
   runroot?: string | undefined;
 }
 
-export function isRootless(uid: number = process.geteuid?.() ?? 0): boolean {
+/** Whose store this is: the user's own uid, also as root of their namespace (namespace-user.ts). */
+export function storeOwnerUid(env: NodeJS.ProcessEnv = process.env): number {
+  return namespaceUser(env)?.uid ?? process.geteuid?.() ?? 0;
+}
+
+export function isRootless(uid: number = storeOwnerUid()): boolean {
   return uid !== 0;
 }
 
-export function defaultStorePaths(env: NodeJS.ProcessEnv = process.env, uid = process.geteuid?.() ?? 0): StorePaths {
+export function defaultStorePaths(env: NodeJS.ProcessEnv = process.env, uid = storeOwnerUid(env)): StorePaths {
   if (!isRootless(uid)) return { root: '/var/lib/tpod', runroot: '/run/tpod', rootless: false };
   const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   // Without XDG_RUNTIME_DIR there is no per-user tmpfs; podman falls back to /tmp too.
@@ -36,7 +42,7 @@ export function defaultStorePaths(env: NodeJS.ProcessEnv = process.env, uid = pr
 export function resolveStorePaths(
   overrides: PathOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
-  uid = process.geteuid?.() ?? 0,
+  uid = storeOwnerUid(env),
 ): StorePaths {
   const defaults = defaultStorePaths(env, uid);
   const root = overrides.root || env.TPOD_ROOT || defaults.root;

@@ -13,6 +13,7 @@ export default class Export extends BaseCommand<typeof Export> {
 
   async run(): Promise<void> {
     if (!this.flags.output && process.stdout.isTTY) throw new InvalidArgumentError('refusing to write a tar archive to a terminal: use -o FILE or redirect stdout');
+    await this.rerunForContainerFiles(this.engine.containers.get(this.args.container));
     await exportContainer(this.engine, this.args.container, this.flags.output ? createWriteStream(this.flags.output) : process.stdout);
   }
 }

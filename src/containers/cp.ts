@@ -13,6 +13,8 @@ import { create as createTar } from 'tar';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { applyLayer } from '../layers/index.js';
+import { namespaceUser } from '../rootless/namespace-user.js';
+import { resolveUser } from '../spec/index.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import type { ContainerRecord } from './store.js';
 
@@ -22,18 +24,25 @@ interface Endpoint {
   path: string;
 }
 
-export async function copyFiles(engine: Engine, source: string, destination: string): Promise<void> {
+/** The container a copy reads or writes (exactly one side names one). */
+export function containerOfCopy(engine: Engine, source: string, destination: string): ContainerRecord {
   const from = parseEndpoint(engine, source);
   const to = parseEndpoint(engine, destination);
   if (from.container && to.container) throw new InvalidArgumentError('copying between containers is not supported');
   if (!from.container && !to.container) throw new InvalidArgumentError(`one of "${source}" and "${destination}" must be CONTAINER:PATH`);
-  const container = (from.container ?? to.container)!;
+  return (from.container ?? to.container)!;
+}
+
+export async function copyFiles(engine: Engine, source: string, destination: string): Promise<void> {
+  const container = containerOfCopy(engine, source, destination);
+  const from = parseEndpoint(engine, source);
+  const to = parseEndpoint(engine, destination);
   const snapshots = engine.snapshots(container.config.storageDriver);
   const wasMounted = await snapshots.isMounted(container.id);
   const rootfs = await snapshots.mount(container.id);
   try {
     if (from.container) await copyOut(rootfs, from.path, to.path);
-    else await copyIn(rootfs, from.path, to.path);
+    else await copyIn(rootfs, from.path, to.path, await primaryUser(engine, container, rootfs));
   } finally {
     if (!wasMounted) await snapshots.unmount(container.id).catch(() => undefined);
   }
@@ -56,11 +65,22 @@ async function copyOut(rootfs: string, containerPath: string, hostPath: string):
     throw new NotFoundError(`"${containerPath}" could not be found in the container: no such file or directory`);
   });
   // -a keeps modes, owners and symlinks as links; -T never treats DEST as a directory to descend.
+  // Rootless (as root of the user's namespace), the copies belong to the user, as podman's.
   const target = (await isDirectory(hostPath)) ? join(hostPath, basename(resolved)) : hostPath;
-  await execFileAsync('cp', ['-a', '-T', '--', resolved, target]);
+  await execFileAsync('cp', ['-a', ...(namespaceUser() ? ['--no-preserve=ownership'] : []), '-T', '--', resolved, target]);
 }
 
-async function copyIn(rootfs: string, hostPath: string, containerPath: string): Promise<void> {
+/**
+ * Whom copied-in files belong to, as podman's default (--archive): the container's user
+ * (its --user, else the image's), resolved in its own /etc/passwd; root when none is set.
+ */
+async function primaryUser(engine: Engine, container: ContainerRecord, rootfs: string): Promise<{ uid: number; gid: number }> {
+  const spec = container.config.spec.user ?? engine.images.find(container.imageId)?.config.config?.User;
+  const { uid, gid } = await resolveUser(rootfs, spec);
+  return { uid, gid };
+}
+
+async function copyIn(rootfs: string, hostPath: string, containerPath: string, owner: { uid: number; gid: number }): Promise<void> {
   await stat(hostPath).catch(() => {
     throw new NotFoundError(`"${hostPath}" could not be found on the host: no such file or directory`);
   });
@@ -73,6 +93,7 @@ async function copyIn(rootfs: string, hostPath: string, containerPath: string): 
   const staging = await mkdtemp(join(tmpdir(), 'tpod-cp-'));
   try {
     await execFileAsync('cp', ['-a', '-T', '--', hostPath, join(staging, name)]);
+    await execFileAsync('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', join(staging, name)]);
     await applyLayer(createTar({ cwd: staging, portable: false }, [name]), parent);
   } finally {
     await rm(staging, { recursive: true, force: true });

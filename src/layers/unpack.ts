@@ -109,7 +109,9 @@ export async function unpackLayer(blob: LayerBlob, target: string, options: Unpa
 export async function applyLayer(blob: LayerBlob, root: string, options: Omit<UnpackOptions, 'whiteouts' | 'sync'> = {}): Promise<UnpackResult> {
   const expected = validateExpected(options.expected);
   const what = describeLayer(expected, root);
-  const rootStats = await lstat(root).catch((err: unknown) => {
+  // The root is the caller's own path (a running rootless container's is the /proc/PID/root
+  // link, followed here); below it, the tree never follows a symlink.
+  const rootStats = await stat(root).catch((err: unknown) => {
     throw fromSystemError(err, `applying ${what}`);
   });
   if (!rootStats.isDirectory()) throw new InvalidArgumentError(`cannot apply ${what}: ${root} is not a directory`);

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { IDMapping } from '../spec/types.js';
+import { namespaceUser } from './namespace-user.js';
 
 export interface IdRange {
   start: number;
@@ -58,9 +59,10 @@ export interface MappingSources {
 
 /** The calling user's mapping, read from /etc/subuid and /etc/subgid. */
 export function userIdMapping(sources: MappingSources = {}): UserIdMapping {
-  const uid = sources.uid ?? process.geteuid!();
-  const gid = sources.gid ?? process.getegid!();
-  const name = sources.userName ?? userName(uid);
+  const inNamespace = namespaceUser();
+  const uid = sources.uid ?? inNamespace?.uid ?? process.geteuid!();
+  const gid = sources.gid ?? inNamespace?.gid ?? process.getegid!();
+  const name = sources.userName ?? inNamespace?.name ?? userName(uid);
   const uidRanges = parseSubordinateRanges(sources.subuidText ?? readOrEmpty('/etc/subuid'), { name, id: uid });
   const gidRanges = parseSubordinateRanges(sources.subgidText ?? readOrEmpty('/etc/subgid'), { name, id: uid });
   // Half a mapping cannot work (files of a subordinate uid with an unmapped gid): both or neither.

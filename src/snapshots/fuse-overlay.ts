@@ -16,7 +16,8 @@ import { assertOverlayInputs } from './overlay-options.js';
 import { readPrepared } from './snapshot-dir.js';
 import type { RuntimeRoot, SnapshotDriver, SnapshotDriverName, SnapshotDriverOptions, UnmountResult } from './snapshot.js';
 import type { SnapshotState } from './state.js';
-import { lowersOf, UserNamespaceOverlayDriver } from './user-namespace-overlay.js';
+import { handedRootfs } from '../rootless/namespace-user.js';
+import { lowersOf, mountOutsideNamespace, UserNamespaceOverlayDriver } from './user-namespace-overlay.js';
 
 export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements SnapshotDriver {
   override readonly name: SnapshotDriverName = 'fuse-overlayfs';
@@ -40,6 +41,13 @@ export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements Sna
     return { path: layout.merged, holder: { pid: holder.pid, enter: enterHolderArgs(holder) }, readFile: this.layeredReader(layout, state) };
   }
 
+  /** What rootless cp/export reach (through the holder, fuse-mount-holder.ts); `tpod mount` is not supported. */
+  override async mount(containerId: string): Promise<string> {
+    const handed = handedRootfs(containerId);
+    if (handed) return handed;
+    throw mountOutsideNamespace(containerId);
+  }
+
   override runtimeEntry(containerId: string): string[] | undefined {
     const holder = liveHolder(snapshotLayout(this.root, containerId));
     return holder ? enterHolderArgs(holder) : undefined;
@@ -50,6 +58,7 @@ export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements Sna
   }
 
   override async unmount(containerId: string): Promise<UnmountResult> {
+    if (handedRootfs(containerId)) return 'not-mounted'; // the tpod that handed it on stops the holder
     return (await stopMountHolder(snapshotLayout(this.root, containerId))) ? 'unmounted' : 'not-mounted';
   }
 

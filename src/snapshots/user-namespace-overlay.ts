@@ -12,7 +12,9 @@
 import { join } from 'node:path';
 import { PermissionDeniedError } from '../errors.js';
 import type { UserIdMapping } from '../rootless/id-ranges.js';
+import { handedRootfs, namespaceUser } from '../rootless/namespace-user.js';
 import { removeTree } from '../rootless/remove-tree.js';
+import { isMergedMounted, unmountMerged } from './merged-mount.js';
 import { SnapshotDriverBase } from './driver-base.js';
 import { ensureLayerLinks, layerLinksDir } from './layer-links.js';
 import { readLayeredFile } from './layered-file.js';
@@ -64,14 +66,25 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
     return (path, maxBytes) => readLayeredFile(layersTopFirst, path, maxBytes);
   }
 
+  /**
+   * Only as root of the user's namespace (`tpod unshare`, and rootless cp/export, which
+   * run again there): the mount lives in that process's own mount namespace.
+   */
   async mount(containerId: string): Promise<string> {
-    throw new PermissionDeniedError(`cannot mount the filesystem of container ${containerId} in rootless mode: it is mounted only inside the container`, {
-      hint: 'reach a running container with `tpod exec` (e.g. `tpod exec NAME tar -c PATH > out.tar`)',
-    });
+    const handed = handedRootfs(containerId);
+    if (handed) return handed;
+    const layout = snapshotLayout(this.root, containerId);
+    if (!namespaceUser()) throw mountOutsideNamespace(containerId);
+    if (await isMergedMounted(layout)) return layout.merged;
+    const state = await readPrepared(layout, this.name);
+    const options = await overlayOptions(layersDir(this.root), layout, state);
+    await this.mounter.mountOverlay({ options: options.join(','), target: layout.merged, cwd: layout.dir });
+    return layout.merged;
   }
 
-  async unmount(_containerId: string): Promise<UnmountResult> {
-    return 'not-mounted';
+  async unmount(containerId: string): Promise<UnmountResult> {
+    if (!namespaceUser() || handedRootfs(containerId)) return 'not-mounted';
+    return unmountMerged(snapshotLayout(this.root, containerId), this.mounter);
   }
 
   override async runtimeRoot(containerId: string): Promise<RuntimeRoot> {
@@ -88,6 +101,13 @@ export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements Sn
   override async remove(containerId: string): Promise<void> {
     await removeTree(snapshotLayout(this.root, containerId).dir, this.mapping);
   }
+}
+
+/** As podman: a rootless mount exists only in a user namespace's mount namespace. */
+export function mountOutsideNamespace(containerId: string): PermissionDeniedError {
+  return new PermissionDeniedError(`cannot mount the filesystem of container ${containerId} in rootless mode outside the user namespace`, {
+    hint: 'run it inside `tpod unshare` (e.g. `tpod unshare sh -c \'ls $(tpod mount NAME)\'`); cp and export work as they are',
+  });
 }
 
 export function lowersOf(layout: SnapshotLayout, state: SnapshotState): string[] {

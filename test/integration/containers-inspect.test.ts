@@ -4,7 +4,7 @@
 // container prune, ps's flags, rm -v, restart and start -a.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { busyboxStore, eventually, inspectField, psAll, sleep, systemctl, uniqueName } from '../helpers/containers.js';
@@ -242,12 +242,16 @@ describe('tpod cp and export', () => {
     writeFileSync(join(host.path, 'put.txt'), 'put while stopped\n');
     mkdirSync(join(host.path, 'stopped-tree', 'inner'), { recursive: true });
     writeFileSync(join(host.path, 'stopped-tree', 'inner', 'leaf'), 'leaf of a tree\n');
+    chownSync(join(host.path, 'put.txt'), 4242, 4242);
     await tpodOk(['cp', join(host.path, 'put.txt'), `${name}:/put-while-stopped`], { store });
     await tpodOk(['cp', join(host.path, 'stopped-tree'), `${name}:/dir-while-stopped`], { store });
     const started = await runTpod(['start', '-a', name], { store });
     assert.equal(started.code, 0, started.stderr);
     assert.equal(started.stdout, 'put while stopped\nleaf of a tree\n');
     assert.equal(await inspectField(store, name, '{{.State.Status}}'), 'exited');
+    // As podman's default: copied-in files belong to the container's user (root here).
+    const { uid, gid } = statSync(join(await inspectField(store, name, '{{.GraphDriver.Data.UpperDir}}'), 'put-while-stopped'));
+    assert.deepEqual([uid, gid], [0, 0]);
     await tpodOk(['cp', `${name}:/etc/passwd`, join(host.path, 'passwd')], { store });
     assert.match(readFileSync(join(host.path, 'passwd'), 'utf8'), /^root:/m);
     await tpodOk(['cp', `${name}:/dir-while-stopped`, join(host.path, 'tree-back')], { store });

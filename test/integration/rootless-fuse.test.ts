@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,6 +72,26 @@ describe('rootless fuse-overlayfs snapshots', () => {
     await userOk(user, ['rm', '-f', '-t', '0', name]);
     assert.equal(await waitForNoHolder(user), '');
     assert.equal(spawnSync('ls', [join(store(), 'containers')], { encoding: 'utf8' }).stdout.trim(), '');
+  });
+
+  it('cp in and out of a stopped and a running container; the process started for a stopped one ends with the copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpod-fz-cp-'));
+    const name = uniqueName('fzc');
+    try {
+      chmodSync(dir, 0o777);
+      writeFileSync(join(dir, 'in.txt'), 'from the host\n');
+      await userOk(user, ['create', ...FUSE, '--name', name, busybox(), 'sh', '-c', 'cat /in.txt; sleep 1000']);
+      await userOk(user, ['cp', join(dir, 'in.txt'), `${name}:/in.txt`]);
+      assert.equal(holders(user), '', 'no fuse-overlayfs process left by the copy');
+      await userOk(user, ['start', name]);
+      await userOk(user, ['cp', `${name}:/in.txt`, join(dir, 'back.txt')]);
+      assert.equal(readFileSync(join(dir, 'back.txt'), 'utf8'), 'from the host\n');
+      assert.equal(statSync(join(dir, 'back.txt')).uid, user.uid);
+    } finally {
+      await user.tpod(['rm', '-f', '-t', '0', name]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(await waitForNoHolder(user), '');
   });
 
   it('a kill -9 of the fuse-overlayfs process breaks only its container, and rm -f still removes everything', async () => {
