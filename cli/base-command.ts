@@ -2,6 +2,7 @@
  * What every tpod command shares: podman's global flags, the engine built from them, and
  * one place where errors become a single line on stderr and an exit status.
  */
+import { format } from 'node:util';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { Engine } from '../src/engine.js';
 import type { ContainerRecord } from '../src/containers/store.js';
@@ -11,6 +12,8 @@ import { isCommandLineError, usageErrorText } from './usage-errors.js';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+let stdoutGuarded = false;
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
@@ -55,6 +58,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.positionals = raw.flatMap((token) => (token.type === 'arg' ? [token.input] : []));
     const level = (this.flags['log-level'] ?? process.env.TPOD_LOG_LEVEL ?? 'warn') as LogLevel;
     setLogLevel(LOG_LEVELS.includes(level) ? level : 'warn');
+  }
+
+  /**
+   * One line on stdout. Not oclif's (console.log): Node's console probes the stderr stream
+   * for colours on its first call, creating it (tty and net, ~4 ms) for commands that never
+   * write there. A reader that went away (`tpod ps | head -1`) ends the output, not the
+   * command, as console.log would have it.
+   */
+  override log(message = '', ...args: unknown[]): void {
+    if (!stdoutGuarded) {
+      stdoutGuarded = true;
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+      });
+    }
+    process.stdout.write(`${args.length > 0 ? format(message, ...args) : message}\n`);
   }
 
   /** The engine for this invocation, built on first use so `tpod --help` stays cheap. */

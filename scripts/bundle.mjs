@@ -117,10 +117,10 @@ function lazyBuiltins() {
  *  - undici reads http.maxHeaderSize and destructures http's IncomingMessage when it loads,
  *    which would load http (and its server, client and agent modules) on every pull; read
  *    both when first used instead (lazy-builtins above makes http a module of getters).
- *  - oclif measures the terminal when its screen module loads, which creates the stderr
- *    stream (loading tty and net) on every command, and loads wrap-ansi with ansi-styles
- *    (building style tables) for help and error text tpod rarely prints: both become
- *    lazy, measured or loaded on first use.
+ *  - oclif measures the terminal when its screen module loads and picks its progress
+ *    spinner when its ux module loads, each creating the stderr stream (loading tty and
+ *    net, ~4 ms) on every command, and loads wrap-ansi with ansi-styles (building style
+ *    tables) for help and error text tpod rarely prints: all become lazy, on first use.
  *  - oclif sorts the command list with String#localeCompare, whose first call builds an ICU
  *    collator (~10 ms of every start). Command IDs are lowercase ASCII words and colons,
  *    for which plain code-unit order is the same order.
@@ -164,6 +164,24 @@ const SOURCE_EDITS = [
 exports.errtermwidth = columns || termwidth(process.stderr);`,
     to: `Object.defineProperty(exports, 'stdtermwidth', { enumerable: true, get: () => columns || termwidth(process.stdout) });
 Object.defineProperty(exports, 'errtermwidth', { enumerable: true, get: () => columns || termwidth(process.stderr) });`,
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]index\.js$/,
+    from: `const ACTION_TYPE = (Boolean(process.stderr.isTTY) &&
+    !process.env.CI &&
+    !['dumb', 'emacs-color'].includes(process.env.TERM) &&
+    'spinner') ||
+    'simple';
+exports.action = ACTION_TYPE === 'spinner' ? new spinner_1.default() : new simple_1.default();`,
+    to: `let actionInstance;
+Object.defineProperty(exports, 'action', { enumerable: true, get: () => (actionInstance ??= (Boolean(process.stderr.isTTY) &&
+    !process.env.CI &&
+    !['dumb', 'emacs-color'].includes(process.env.TERM)) ? new spinner_1.default() : new simple_1.default()) });`,
+  },
+  {
+    file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]index\.js$/,
+    from: '    action: exports.action,',
+    to: '    get action() { return exports.action; },',
   },
   { file: /@oclif[\\/]core[\\/]lib[\\/]errors[\\/]errors[\\/]cli\.js$/, ...OCLIF_WRAP_ANSI },
   { file: /@oclif[\\/]core[\\/]lib[\\/]errors[\\/]errors[\\/]pretty-print\.js$/, ...OCLIF_WRAP_ANSI },
