@@ -14,7 +14,7 @@ import { enterHolderArgs, FUSE_OVERLAYFS, liveHolder, startMountHolder, stopMoun
 import { snapshotLayout, type SnapshotLayout } from './layout.js';
 import { assertOverlayInputs } from './overlay-options.js';
 import { readPrepared } from './snapshot-dir.js';
-import type { RuntimeRoot, SnapshotDriver, SnapshotDriverName, SnapshotDriverOptions, UnmountResult } from './snapshot.js';
+import type { RuntimeRoot, SnapshotDriver, SnapshotDriverName, UnmountResult } from './snapshot.js';
 import type { SnapshotState } from './state.js';
 import { handedRootfs } from '../rootless/namespace-user.js';
 import { lowersOf, mountOutsideNamespace, UserNamespaceOverlayDriver } from './user-namespace-overlay.js';
@@ -22,21 +22,16 @@ import { lowersOf, mountOutsideNamespace, UserNamespaceOverlayDriver } from './u
 export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements SnapshotDriver {
   override readonly name: SnapshotDriverName = 'fuse-overlayfs';
 
-  constructor(options: SnapshotDriverOptions) {
-    super(options);
-    if (!existsSync(FUSE_OVERLAYFS)) {
-      throw new UnavailableError(`storage driver fuse-overlayfs: ${FUSE_OVERLAYFS} not found`, { hint: 'install the Debian package fuse-overlayfs' });
-    }
-  }
-
   /** Options are an argument of fuse-overlayfs, not mount(2) data: no page-size limit. */
   protected override async checkMountable(layout: SnapshotLayout, state: SnapshotState): Promise<void> {
+    requireFuseOverlayfs();
     mountData(layout, state);
   }
 
   override async runtimeRoot(containerId: string): Promise<RuntimeRoot> {
     const layout = snapshotLayout(this.root, containerId);
     const state = await readPrepared(layout, this.name);
+    requireFuseOverlayfs();
     const holder = await startMountHolder(layout, this.mapping!, mountData(layout, state));
     return { path: layout.merged, holder: { pid: holder.pid, enter: enterHolderArgs(holder) }, readFile: this.layeredReader(layout, state) };
   }
@@ -65,6 +60,13 @@ export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements Sna
   override async remove(containerId: string): Promise<void> {
     await stopMountHolder(snapshotLayout(this.root, containerId));
     await super.remove(containerId);
+  }
+}
+
+/** Checked where a mount is needed (create, start), never where one ends: rm must work without it. */
+function requireFuseOverlayfs(): void {
+  if (!existsSync(FUSE_OVERLAYFS)) {
+    throw new UnavailableError(`storage driver fuse-overlayfs: ${FUSE_OVERLAYFS} not found`, { hint: 'install the Debian package fuse-overlayfs' });
   }
 }
 
