@@ -94,6 +94,29 @@ describe('rootless fuse-overlayfs snapshots', () => {
     assert.equal(await waitForNoHolder(user), '');
   });
 
+  it('generate systemd: the user unit starts the container on fuse-overlayfs and its stop ends the fuse-overlayfs process', async () => {
+    const name = uniqueName('fzg');
+    const unitName = `container-${name}.service`;
+    await userOk(user, ['create', ...FUSE, '--name', name, busybox(), 'sleep', '1000']);
+    const unit = await userOk(user, ['generate', 'systemd', '--name', name]);
+    const install = await user.run(['sh', '-c', `mkdir -p ~/.config/systemd/user && cat > ~/.config/systemd/user/${unitName}`], { input: unit });
+    assert.equal(install.code, 0, install.stderr);
+    try {
+      assert.equal((await user.run(['systemctl', '--user', 'daemon-reload'])).code, 0);
+      const start = await user.run(['systemctl', '--user', 'start', unitName]);
+      assert.equal(start.code, 0, start.stderr);
+      assert.match(await userOk(user, ['ps', '--format', '{{.Names}} {{.Status}}']), new RegExp(`${name} Up`));
+      assert.match(holders(user), /^\d+$/);
+      assert.equal((await userOk(user, ['exec', name, 'echo', 'inside'])).trim(), 'inside');
+      const stop = await user.run(['systemctl', '--user', 'stop', unitName]);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.equal(await waitForNoHolder(user), '');
+    } finally {
+      await user.run(['sh', '-c', `rm -f ~/.config/systemd/user/${unitName} && systemctl --user daemon-reload`]);
+      await user.tpod(['rm', '-f', '-t', '0', name]);
+    }
+  });
+
   it('a kill -9 of the fuse-overlayfs process breaks only its container, and rm -f still removes everything', async () => {
     const name = uniqueName('fzk');
     await userOk(user, ['run', '-d', ...FUSE, '--name', name, busybox(), 'sleep', '1000']);
