@@ -55,7 +55,9 @@ export function liveHolder(layout: SnapshotLayout): MountHolder | undefined {
 
 /**
  * Starts fuse-overlayfs on `layout.merged` in new namespaces and waits until the mount is
- * there. `lowerdirData` is overlay's `lowerdir=…,upperdir=…,workdir=…`.
+ * there. `mountData` is overlay's `lowerdir=…,upperdir=…,workdir=…`. The holder is
+ * recorded as soon as it exists, so a tpod killed while it mounts leaves one that the
+ * next unmount or rm finds and stops.
  */
 export async function startMountHolder(layout: SnapshotLayout, mapping: UserIdMapping, mountData: string): Promise<MountHolder> {
   const existing = liveHolder(layout);
@@ -75,13 +77,14 @@ export async function startMountHolder(layout: SnapshotLayout, mapping: UserIdMa
   });
   if (!spawned) throw new UnavailableError('unshare not found: rootless fuse-overlayfs mounts need it', { hint: 'install the Debian package util-linux' });
   const pid = child.pid!;
-  const mounted = await waitForMount(pid, layout.merged, exited);
-  if (!mounted) {
-    child.kill('SIGKILL');
-    throw mountFailure(await readFile(logPath, 'utf8').catch(() => ''), layout.id);
-  }
+  // unshare execs fuse-overlayfs: the PID and its start time stay the same.
   const holder = { pid, startTime: processStartTime(pid) ?? '' };
   await writeFile(join(layout.dir, HOLDER_FILE), `${holder.pid} ${holder.startTime}\n`, { mode: 0o600 });
+  if (!(await waitForMount(pid, layout.merged, exited))) {
+    child.kill('SIGKILL');
+    await rm(join(layout.dir, HOLDER_FILE), { force: true });
+    throw mountFailure(await readFile(logPath, 'utf8').catch(() => ''), layout.id);
+  }
   return holder;
 }
 
