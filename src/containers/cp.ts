@@ -3,10 +3,13 @@
  * `CONTAINER:SRC DEST` or `SRC CONTAINER:DEST`; into a directory when DEST is one, else
  * under DEST's name. The container's snapshot is mounted for the copy if it is not running.
  * Container → host copies symlinks as symlinks (never follows them out of the container);
- * host → container goes through the layer applier (no writes through symlinks).
+ * host → container goes through the layer applier (no writes through symlinks). A host
+ * side of `-` is a tar stream, as podman's: `cp CTR:PATH -` writes one to stdout, and
+ * `cp - CTR:DIR` unpacks one from stdin into a directory.
  */
 import { execFileAsync } from '../exec-file.js';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { create as createTar } from 'tar';
@@ -33,7 +36,13 @@ export function containerOfCopy(engine: Engine, source: string, destination: str
   return (from.container ?? to.container)!;
 }
 
-export async function copyFiles(engine: Engine, source: string, destination: string): Promise<void> {
+/** The host's ends of a `-` copy. */
+export interface CopyStreams {
+  stdin: NodeJS.ReadableStream & AsyncIterable<Uint8Array>;
+  stdout: NodeJS.WritableStream;
+}
+
+export async function copyFiles(engine: Engine, source: string, destination: string, streams?: CopyStreams): Promise<void> {
   const container = containerOfCopy(engine, source, destination);
   const from = parseEndpoint(engine, source);
   const to = parseEndpoint(engine, destination);
@@ -41,7 +50,9 @@ export async function copyFiles(engine: Engine, source: string, destination: str
   const wasMounted = await snapshots.isMounted(container.id);
   const rootfs = await snapshots.mount(container.id);
   try {
-    if (from.container) await copyOut(rootfs, from.path, to.path);
+    if (from.container && to.path === '-' && streams) await copyOutAsTar(rootfs, from.path, streams.stdout);
+    else if (from.container) await copyOut(rootfs, from.path, to.path);
+    else if (from.path === '-' && streams) await copyInFromTar(rootfs, streams.stdin, to.path, await primaryUser(engine, container, rootfs));
     else await copyIn(rootfs, from.path, to.path, await primaryUser(engine, container, rootfs));
   } finally {
     if (!wasMounted) await snapshots.unmount(container.id).catch(() => undefined);
@@ -59,11 +70,17 @@ function parseEndpoint(engine: Engine, value: string): Endpoint {
   return { path: value };
 }
 
-async function copyOut(rootfs: string, containerPath: string, hostPath: string): Promise<void> {
+/** The path resolved inside the root filesystem; a one-line error when it is not there. */
+async function existingInRootfs(rootfs: string, containerPath: string): Promise<string> {
   const resolved = await resolveInRootfs(rootfs, containerPath);
   await stat(resolved).catch(() => {
     throw new NotFoundError(`"${containerPath}" could not be found in the container: no such file or directory`);
   });
+  return resolved;
+}
+
+async function copyOut(rootfs: string, containerPath: string, hostPath: string): Promise<void> {
+  const resolved = await existingInRootfs(rootfs, containerPath);
   // -a keeps modes, owners and symlinks as links; -T never treats DEST as a directory to descend.
   // Rootless (as root of the user's namespace), the copies belong to the user, as podman's.
   const target = (await isDirectory(hostPath)) ? join(hostPath, basename(resolved)) : hostPath;
@@ -80,7 +97,15 @@ async function primaryUser(engine: Engine, container: ContainerRecord, rootfs: s
   return { uid, gid };
 }
 
-async function copyIn(rootfs: string, hostPath: string, containerPath: string, owner: { uid: number; gid: number }): Promise<void> {
+/** `cp CTR:PATH -`: PATH (a file, or a directory and what it holds) as a tar stream. */
+async function copyOutAsTar(rootfs: string, containerPath: string, out: NodeJS.WritableStream): Promise<void> {
+  const resolved = await existingInRootfs(rootfs, containerPath);
+  // The root itself (a running rootless container's is the /proc/PID/root link): what it holds.
+  const entries = resolved === rootfs ? await readdir(rootfs) : [basename(resolved)];
+  await pipeline(createTar({ cwd: resolved === rootfs ? rootfs : dirname(resolved), portable: false }, entries), out);
+}
+
+async function copyIn(rootfs: string, hostPath: string, containerPath: string, owner: Owner): Promise<void> {
   await stat(hostPath).catch(() => {
     throw new NotFoundError(`"${hostPath}" could not be found on the host: no such file or directory`);
   });
@@ -89,12 +114,34 @@ async function copyIn(rootfs: string, hostPath: string, containerPath: string, o
   const parent = intoDirectory ? resolved : await resolveInRootfs(rootfs, dirname(containerPath));
   if (!(await isDirectory(parent))) throw new NotFoundError(`"${dirname(containerPath)}" could not be found in the container: no such directory`);
   const name = intoDirectory ? basename(hostPath) : basename(containerPath);
-  // Stage under the final name so the archive's entries are exactly what lands in `parent`.
+  // Staged under the final name so the archive's entries are exactly what lands in `parent`.
+  await throughStaging(parent, owner, async (staging) => {
+    await execFileAsync('cp', ['-a', '-T', '--', hostPath, join(staging, name)]);
+  });
+}
+
+/** `cp - CTR:DIR`: a tar stream from stdin, unpacked into DIR (which must exist, as podman's). */
+async function copyInFromTar(rootfs: string, tar: AsyncIterable<Uint8Array>, containerPath: string, owner: Owner): Promise<void> {
+  const resolved = await resolveInRootfs(rootfs, containerPath);
+  if (!(await isDirectory(resolved))) throw new InvalidArgumentError(`"${containerPath}" must be a directory in the container to copy a tar stream into`);
+  // The stream is untrusted: the layer applier refuses paths out of the staging directory.
+  await throughStaging(resolved, owner, (staging) => applyLayer(tar, staging).then(() => undefined));
+}
+
+type Owner = { uid: number; gid: number };
+
+/**
+ * Files `fill` puts in a host staging directory go into the container's directory
+ * `parent`, owned by `owner` (podman's --archive default), through the layer applier.
+ */
+async function throughStaging(parent: string, owner: Owner, fill: (staging: string) => Promise<void>): Promise<void> {
   const staging = await mkdtemp(join(tmpdir(), 'tpod-cp-'));
   try {
-    await execFileAsync('cp', ['-a', '-T', '--', hostPath, join(staging, name)]);
-    await execFileAsync('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', join(staging, name)]);
-    await applyLayer(createTar({ cwd: staging, portable: false }, [name]), parent);
+    await fill(staging);
+    const names = await readdir(staging);
+    if (names.length === 0) return;
+    await execFileAsync('chown', ['-R', '-h', `${owner.uid}:${owner.gid}`, '--', ...names.map((name) => join(staging, name))]);
+    await applyLayer(createTar({ cwd: staging, portable: false }, names), parent);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -234,6 +234,17 @@ describe('tpod cp and export', () => {
     const missing = await runTpod(['cp', `${name}:/no/such/file`, host.path], { store });
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /\/no\/such\/file/);
+
+    // `-`: a tar stream on stdout, and from stdin into a directory, as podman's.
+    const env = tpodEnv({ store });
+    const out = spawnSync('sh', ['-c', `${TPOD_BIN} cp ${name}:/out/d - | tar -xO d/f`], { env, encoding: 'utf8' });
+    assert.equal(out.stdout, 'from-ctr\n', out.stderr);
+    const into = spawnSync('sh', ['-c', `tar -C ${host.path} -c file.txt | ${TPOD_BIN} cp - ${name}:/out`], { env, encoding: 'utf8' });
+    assert.equal(into.status, 0, into.stderr);
+    assert.equal(await tpodOk(['exec', name, 'cat', '/out/file.txt'], { store }), 'file content\n');
+    const notDir = spawnSync('sh', ['-c', `tar -C ${host.path} -c file.txt | ${TPOD_BIN} cp - ${name}:/out/one`], { env, encoding: 'utf8' });
+    assert.equal(notDir.status, 125);
+    assert.equal(notDir.stderr, 'Error: "/out/one" must be a directory in the container to copy a tar stream into\n');
   });
 
   it('copies into and out of a stopped container; the container sees the file when started', async () => {

@@ -194,6 +194,8 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
       await userOk(user, ['cp', `${running}:/made`, join(dir, 'made')]);
       assert.equal(readFileSync(join(dir, 'made'), 'utf8'), 'made\n');
       assert.equal(statSync(join(dir, 'made')).uid, user.uid);
+      const tarOut = await user.run(['sh', '-c', `${process.execPath} ${user.tpodPath} cp ${running}:/made - | tar -tv`]);
+      assert.match(tarOut.stdout, /1000\/1000 .* made\n/, tarOut.stderr);
       await userOk(user, ['export', '-o', join(dir, 'running.tar'), running]);
       const names = spawnSync('tar', ['-tf', join(dir, 'running.tar')], { encoding: 'utf8' }).stdout.split('\n');
       assert.ok(names.includes('made') && names.includes('in2.txt') && names.includes('data/private'), names.slice(0, 20).join(' '));
