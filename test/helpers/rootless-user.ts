@@ -154,3 +154,19 @@ export async function userOk(user: RootlessUser, args: string[], options: UserRu
   if (r.code !== 0) throw new Error(`tpod ${args.join(' ')} as ${user.name} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
+
+/**
+ * Installs `generate systemd`'s unit for `container` in the user's ~/.config/systemd/user
+ * and reloads the manager; returns the unit's name. removeUserUnit undoes it.
+ */
+export async function installUserUnit(user: RootlessUser, container: string): Promise<string> {
+  const unitName = `container-${container}.service`;
+  const unit = await userOk(user, ['generate', 'systemd', '--name', container]);
+  const install = await user.run(['sh', '-c', `mkdir -p ~/.config/systemd/user && cat > ~/.config/systemd/user/${unitName} && systemctl --user daemon-reload`], { input: unit });
+  if (install.code !== 0) throw new Error(`installing ${unitName} failed: ${install.stderr}`);
+  return unitName;
+}
+
+export async function removeUserUnit(user: RootlessUser, unitName: string): Promise<void> {
+  await user.run(['sh', '-c', `rm -f ~/.config/systemd/user/${unitName} && systemctl --user daemon-reload`]);
+}

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureRef } from '../helpers/env.js';
-import { rootlessUser, userOk, type RootlessUser } from '../helpers/rootless-user.js';
+import { installUserUnit, removeUserUnit, rootlessUser, userOk, type RootlessUser } from '../helpers/rootless-user.js';
 import { uniqueName } from '../helpers/containers.js';
 import { runTpod, tempStore } from '../helpers/tpod.js';
 
@@ -96,13 +96,9 @@ describe('rootless fuse-overlayfs snapshots', () => {
 
   it('generate systemd: the user unit starts the container on fuse-overlayfs and its stop ends the fuse-overlayfs process', async () => {
     const name = uniqueName('fzg');
-    const unitName = `container-${name}.service`;
     await userOk(user, ['create', ...FUSE, '--name', name, busybox(), 'sleep', '1000']);
-    const unit = await userOk(user, ['generate', 'systemd', '--name', name]);
-    const install = await user.run(['sh', '-c', `mkdir -p ~/.config/systemd/user && cat > ~/.config/systemd/user/${unitName}`], { input: unit });
-    assert.equal(install.code, 0, install.stderr);
+    const unitName = await installUserUnit(user, name);
     try {
-      assert.equal((await user.run(['systemctl', '--user', 'daemon-reload'])).code, 0);
       const start = await user.run(['systemctl', '--user', 'start', unitName]);
       assert.equal(start.code, 0, start.stderr);
       assert.match(await userOk(user, ['ps', '--format', '{{.Names}} {{.Status}}']), new RegExp(`${name} Up`));
@@ -112,7 +108,7 @@ describe('rootless fuse-overlayfs snapshots', () => {
       assert.equal(stop.code, 0, stop.stderr);
       assert.equal(await waitForNoHolder(user), '');
     } finally {
-      await user.run(['sh', '-c', `rm -f ~/.config/systemd/user/${unitName} && systemctl --user daemon-reload`]);
+      await removeUserUnit(user, unitName);
       await user.tpod(['rm', '-f', '-t', '0', name]);
     }
   });

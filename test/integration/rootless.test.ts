@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureRef } from '../helpers/env.js';
-import { rootlessUser, userOk } from '../helpers/rootless-user.js';
+import { installUserUnit, removeUserUnit, rootlessUser, userOk } from '../helpers/rootless-user.js';
 import { uniqueName } from '../helpers/containers.js';
 import { runTpod, tempStore, TPOD_BIN } from '../helpers/tpod.js';
 
@@ -207,13 +207,9 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
 
   it('generate systemd: the unit starts and stops the container under the user\'s own manager', async () => {
     const name = uniqueName('rlg');
-    const unitName = `container-${name}.service`;
     await userOk(user, ['create', '--name', name, busybox(), 'sleep', '1000']);
-    const unit = await userOk(user, ['generate', 'systemd', '--name', name]);
-    const install = await user.run(['sh', '-c', `mkdir -p ~/.config/systemd/user && cat > ~/.config/systemd/user/${unitName}`], { input: unit });
-    assert.equal(install.code, 0, install.stderr);
+    const unitName = await installUserUnit(user, name);
     try {
-      assert.equal((await user.run(['systemctl', '--user', 'daemon-reload'])).code, 0);
       const start = await user.run(['systemctl', '--user', 'start', unitName]);
       assert.equal(start.code, 0, start.stderr);
       assert.equal((await user.run(['systemctl', '--user', 'is-active', unitName])).stdout.trim(), 'active');
@@ -222,7 +218,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
       assert.equal(stop.code, 0, stop.stderr);
       assert.doesNotMatch(await userOk(user, ['ps', '--format', '{{.Names}}']), new RegExp(name));
     } finally {
-      await user.run(['sh', '-c', `rm -f ~/.config/systemd/user/${unitName} && systemctl --user daemon-reload`]);
+      await removeUserUnit(user, unitName);
       await user.tpod(['rm', '-f', '-t', '0', name]);
     }
   });
