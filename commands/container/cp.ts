@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { containerOfCopy, copyFiles } from '../../src/containers/cp.js';
+import { copyFiles, parseCopy } from '../../src/containers/cp.js';
 
 export default class Copy extends BaseCommand<typeof Copy> {
   static override aliases = ['cp'];
@@ -12,7 +12,8 @@ export default class Copy extends BaseCommand<typeof Copy> {
   };
 
   async run(): Promise<void> {
-    await this.rerunForContainerFiles(containerOfCopy(this.engine, this.args.source, this.args.destination));
-    await copyFiles(this.engine, this.args.source, this.args.destination, { stdin: process.stdin, stdout: process.stdout });
+    const copy = parseCopy(this.engine, this.args.source, this.args.destination);
+    await this.rerunForContainerFiles(copy.container);
+    await copyFiles(this.engine, copy, { stdin: process.stdin, stdout: process.stdout });
   }
 }

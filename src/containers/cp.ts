@@ -22,18 +22,25 @@ import { resolveInRootfs } from './rootfs-path.js';
 import type { ContainerRecord } from './store.js';
 
 
-interface Endpoint {
+export interface Endpoint {
   container?: ContainerRecord;
   path: string;
 }
 
-/** The container a copy reads or writes (exactly one side names one). */
-export function containerOfCopy(engine: Engine, source: string, destination: string): ContainerRecord {
+export interface CopyRequest {
+  /** The container the copy reads or writes: exactly one side names one. */
+  container: ContainerRecord;
+  from: Endpoint;
+  to: Endpoint;
+}
+
+/** `SRC DEST` as `tpod cp` takes them, checked. */
+export function parseCopy(engine: Engine, source: string, destination: string): CopyRequest {
   const from = parseEndpoint(engine, source);
   const to = parseEndpoint(engine, destination);
   if (from.container && to.container) throw new InvalidArgumentError('copying between containers is not supported');
   if (!from.container && !to.container) throw new InvalidArgumentError(`one of "${source}" and "${destination}" must be CONTAINER:PATH`);
-  return (from.container ?? to.container)!;
+  return { container: (from.container ?? to.container)!, from, to };
 }
 
 /** The host's ends of a `-` copy. */
@@ -42,10 +49,7 @@ export interface CopyStreams {
   stdout: NodeJS.WritableStream;
 }
 
-export async function copyFiles(engine: Engine, source: string, destination: string, streams?: CopyStreams): Promise<void> {
-  const container = containerOfCopy(engine, source, destination);
-  const from = parseEndpoint(engine, source);
-  const to = parseEndpoint(engine, destination);
+export async function copyFiles(engine: Engine, { container, from, to }: CopyRequest, streams?: CopyStreams): Promise<void> {
   const snapshots = engine.snapshots(container.config.storageDriver);
   const wasMounted = await snapshots.isMounted(container.id);
   const rootfs = await snapshots.mount(container.id);

@@ -43,8 +43,11 @@ export async function rerunForContainerFiles(engine: Engine, container: Containe
     env[CONTAINER_ROOTFS_ENV] = `${container.id}=/proc/${container.pid}/root`;
   } else if (container.config.storageDriver === 'fuse-overlayfs') {
     const root = await snapshots.runtimeRoot(container.id);
-    // Entering a mount namespace changes the working directory to its root: keep ours.
-    enter = [...root.holder!.enter.slice(0, -1), `--wd=${process.cwd()}`, '--'];
+    // Entering a mount namespace changes the working directory to its root: keep ours
+    // (relative host paths of the copy), as an nsenter option before its `--`.
+    const enterHolder = root.holder!.enter;
+    const end = enterHolder.indexOf('--');
+    enter = [...enterHolder.slice(0, end), `--wd=${process.cwd()}`, ...enterHolder.slice(end)];
     env[CONTAINER_ROOTFS_ENV] = `${container.id}=${snapshotLayout(engine.paths.root, container.id).merged}`;
     after = async () => void (await snapshots.unmount(container.id));
   } else {
