@@ -61,8 +61,9 @@ export async function collectInfo(engine: Engine): Promise<InfoReport> {
       security: { rootless: engine.paths.rootless },
       ...(engine.paths.rootless ? { idMappings: { uidmap: engine.userIdMapping.uidMappings, gidmap: engine.userIdMapping.gidMappings } } : {}),
     },
-    // The driver new containers get (rootless: fuse-overlayfs where overlay cannot be mounted).
-    store: { graphRoot: engine.paths.root, runRoot: engine.paths.runroot, graphDriverName: await engine.defaultStorageDriver() },
+    // The driver new containers get (rootless: fuse-overlayfs where overlay cannot be
+    // mounted); info reports what it can, so a probe that cannot run says overlay.
+    store: { graphRoot: engine.paths.root, runRoot: engine.paths.runroot, graphDriverName: await engine.defaultStorageDriver().catch(() => 'overlay') },
     version: { Version: client.Version, APIVersion: client.APIVersion, OsArch: client.OsArch },
   };
 }
