@@ -2,7 +2,7 @@
  * Pulling an image into the store:
  *
  *   reference → sources (short-name search, mirrors) → manifest (index → platform)
- *   → config blob → per layer, in parallel: blob into the content store (sha256 checked
+ *   → config blob → per layer, all at once: blob into the content store (sha256 checked
  *   while streaming) → unpack into layers/<chain-id> (diffID checked) → one transaction
  *   recording layers, image and names.
  *
@@ -24,10 +24,12 @@ import { chainIds } from './chain-id.js';
 import { collectImageGarbage } from './gc.js';
 import { OciLayoutSource, RegistrySource, type ImageSource, type SourceManifest } from './source.js';
 import type { ImageRecord, LayerRecord } from './store.js';
+import type { UnpackerPool } from '../layers/unpack-process.js';
 import { log } from '../log.js';
 
 const CONFIG_SIZE_LIMIT = 8 * 1024 * 1024;
-const PARALLEL_LAYERS = 4;
+// As podman (containers/image's default): more rarely helps and loads the registry.
+const PARALLEL_DOWNLOADS = 6;
 
 export interface PullProgress {
   trying?(name: string): void;
@@ -192,6 +194,12 @@ async function fetchConfig(engine: Engine, source: ImageSource, descriptor: Desc
   return config;
 }
 
+/**
+ * Every layer at once: downloads up to PARALLEL_DOWNLOADS at a time, and each layer is
+ * unpacked as soon as its blob is stored, while others still download. Unpacking is not
+ * limited here: big layers go to the pull's unpackers (at most one per core), small ones
+ * are quick.
+ */
 async function fetchLayers(
   engine: Engine,
   source: ImageSource,
@@ -208,37 +216,52 @@ async function fetchLayers(
     blobDigest: descriptor.digest,
     size: 0,
   }));
-  await forEachLimited(records, PARALLEL_LAYERS, async (record, i) => {
-    const descriptor = descriptors[i]!;
-    const existing = known.has(record.chainId) ? engine.images.layer(record.chainId) : undefined;
-    if (existing && (await exists(engine.layerDir(record.chainId)))) {
-      record.size = existing.size;
-      progress?.blob?.(descriptor, 'exists');
-      return;
-    }
-    record.size = await fetchLayer(engine, source, descriptor, record, progress);
-  });
+  const downloads = limiter(PARALLEL_DOWNLOADS);
+  let unpackers: UnpackerPool | undefined;
+  const layerUnpackers = async (): Promise<UnpackerPool> => {
+    const { UnpackerPool } = await import('../layers/unpack-process.js');
+    return (unpackers ??= new UnpackerPool(engine.paths.rootless ? engine.userIdMapping : undefined));
+  };
+  try {
+    await Promise.all(
+      records.map(async (record, i) => {
+        const descriptor = descriptors[i]!;
+        const existing = known.has(record.chainId) ? engine.images.layer(record.chainId) : undefined;
+        if (existing && (await exists(engine.layerDir(record.chainId)))) {
+          record.size = existing.size;
+          progress?.blob?.(descriptor, 'exists');
+          return;
+        }
+        await downloads(() => fetchBlob(engine, source, descriptor, progress));
+        record.size = await unpackBlob(engine, descriptor, record, layerUnpackers);
+        progress?.blob?.(descriptor, 'done', descriptor.size);
+      }),
+    );
+  } finally {
+    await unpackers?.close();
+  }
   return records;
 }
 
-async function fetchLayer(engine: Engine, source: ImageSource, descriptor: Descriptor, record: LayerRecord, progress?: PullProgress): Promise<number> {
+async function fetchBlob(engine: Engine, source: ImageSource, descriptor: Descriptor, progress?: PullProgress): Promise<void> {
   const content = engine.content;
-  if (!(await content.has(descriptor.digest))) {
-    progress?.blob?.(descriptor, 'copying', 0);
-    const blob = await source.getBlob(descriptor);
-    await content.write({ digest: descriptor.digest, size: descriptor.size }, progress?.blob ? countingBytes(blob, (bytes) => progress.blob?.(descriptor, 'copying', bytes)) : blob);
-  }
+  if (await content.has(descriptor.digest)) return;
+  progress?.blob?.(descriptor, 'copying', 0);
+  const blob = await source.getBlob(descriptor);
+  await content.write({ digest: descriptor.digest, size: descriptor.size }, progress?.blob ? countingBytes(blob, (bytes) => progress.blob?.(descriptor, 'copying', bytes)) : blob);
+}
+
+/** Unpacks a stored blob into layers/<chain-id>; resolves to the layer's uncompressed size. */
+async function unpackBlob(engine: Engine, descriptor: Descriptor, record: LayerRecord, unpackers: () => Promise<UnpackerPool>): Promise<number> {
+  const content = engine.content;
   const target = engine.layerDir(record.chainId);
   try {
     const expected = { digest: descriptor.digest, diffId: record.diffId };
-    const { OWN_PROCESS_MIN_BYTES, unpackLayerInProcess } = await import('../layers/unpack-process.js');
-    const blobPath = content.path(descriptor.digest);
-    const result = engine.paths.rootless
-      ? await unpackLayerInProcess(blobPath, target, expected, engine.userIdMapping)
-      : descriptor.size >= OWN_PROCESS_MIN_BYTES
-        ? await unpackLayerInProcess(blobPath, target, expected)
+    const { OWN_PROCESS_MIN_BYTES } = await import('../layers/unpack-process.js');
+    const result =
+      engine.paths.rootless || descriptor.size >= OWN_PROCESS_MIN_BYTES
+        ? await (await unpackers()).unpack(content.path(descriptor.digest), target, expected, descriptor.size)
         : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
-    progress?.blob?.(descriptor, 'done', descriptor.size);
     return result.uncompressedSize;
   } catch (err) {
     // Another tpod unpacked the same layer meanwhile: its directory is complete (renamed
@@ -266,13 +289,20 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index]!, index);
+/** Runs at most `limit` of the functions given to it at a time, the others in turn. */
+function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    // A finished function hands its place to the next in line directly, so none can jump it.
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
     }
-  });
-  await Promise.all(workers);
+  };
 }

@@ -1,23 +1,41 @@
 /**
- * `node unpack-main.js BLOB TARGET OPTIONS_JSON` ({expected, userNamespace,
- * ignoreUnmappedOwners}): unpackLayer as a program (unpack-process.ts): for rootless stores
- * as root of the user's namespace, so that chown to container ids lands on the user's
- * subordinate ids; for big layers as root, so that layers unpack on every core. Prints the
- * UnpackResult as JSON; a failure is printed as {"error": {kind, message, hint}} with exit
- * status 1, so the caller rethrows the same typed error.
+ * `node unpack-main.js`: an unpacker process serving one pull (unpack-process.ts). Jobs
+ * come as JSON lines on stdin ({id, blob, target, options: {expected, userNamespace,
+ * ignoreUnmappedOwners}}) and run as they arrive, several at once; each is answered with
+ * one JSON line on stdout, {id, result} or {id, error: {kind, message, hint}}, so the
+ * caller rethrows the same typed error. The process exits once stdin has ended and every
+ * job has been answered: a caller that dies (kill -9) only closes stdin, and the jobs
+ * under way still finish or fail cleanly, never leaving a layer half renamed.
  */
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { isTpodError } from '../errors.js';
 import { unpackLayer, type ExpectedLayer } from './unpack.js';
 
-const [blobPath, target, optionsJson] = process.argv.slice(2);
-try {
-  if (!blobPath || !target || !optionsJson) throw new Error('usage: unpack-main.js BLOB TARGET OPTIONS_JSON');
-  const { expected, userNamespace, ignoreUnmappedOwners } = JSON.parse(optionsJson) as { expected: ExpectedLayer; userNamespace: boolean; ignoreUnmappedOwners: boolean };
-  const result = await unpackLayer(createReadStream(blobPath), target, { expected, preserveOwner: true, userNamespace, ignoreUnmappedOwners });
-  process.stdout.write(JSON.stringify(result));
-} catch (err) {
-  const error = isTpodError(err) ? { kind: err.kind, message: err.message, hint: err.hint } : { kind: 'internal', message: (err as Error).message };
-  process.stdout.write(JSON.stringify({ error }));
-  process.exitCode = 1;
+interface UnpackJob {
+  id: number;
+  blob: string;
+  target: string;
+  options: { expected: ExpectedLayer; userNamespace: boolean; ignoreUnmappedOwners: boolean };
+}
+
+const running: Promise<void>[] = [];
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  if (line.trim()) running.push(runJob(JSON.parse(line) as UnpackJob));
+}
+await Promise.all(running);
+
+async function runJob({ id, blob, target, options }: UnpackJob): Promise<void> {
+  try {
+    const { expected, userNamespace, ignoreUnmappedOwners } = options;
+    const result = await unpackLayer(createReadStream(blob), target, { expected, preserveOwner: true, userNamespace, ignoreUnmappedOwners });
+    reply({ id, result });
+  } catch (err) {
+    const error = isTpodError(err) ? { kind: err.kind, message: err.message, hint: err.hint } : { kind: 'internal', message: (err as Error).message };
+    reply({ id, error });
+  }
+}
+
+function reply(answer: object): void {
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
 }

@@ -70,21 +70,28 @@ export function execInUserNamespace(mapping: UserIdMapping, argv: readonly strin
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (cause) => {
-      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(missing ? new UnavailableError(`unshare not found while ${what}`, { hint: 'install the Debian package util-linux', cause }) : cause);
-    });
+    child.on('error', (cause) => reject(unshareSpawnError(cause, what)));
     child.on('close', (code, signal) => {
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      if (code !== 0 && /newuidmap|newgidmap|uid_map|gid_map/.test(stderr)) {
-        const last = stderr.trim().split('\n').at(-1);
-        reject(new PermissionDeniedError(`cannot map subordinate ids while ${what}: ${last}`, { hint: 'check /etc/subuid and /etc/subgid for this user' }));
-        return;
-      }
-      resolve({ code: exitStatus(code, signal), stdout, stderr });
+      const mappingFailure = code !== 0 ? idMappingFailure(stderr, what) : undefined;
+      if (mappingFailure) reject(mappingFailure);
+      else resolve({ code: exitStatus(code, signal), stdout, stderr });
     });
   });
+}
+
+/** Why `unshare` could not be started: missing, or the spawn's own error. */
+export function unshareSpawnError(cause: Error, what: string): Error {
+  const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+  return missing ? new UnavailableError(`unshare not found while ${what}`, { hint: 'install the Debian package util-linux', cause }) : cause;
+}
+
+/** A failed namespace set-up, told by newuidmap/newgidmap's words on stderr; else undefined. */
+export function idMappingFailure(stderr: string, what: string): PermissionDeniedError | undefined {
+  if (!/newuidmap|newgidmap|uid_map|gid_map/.test(stderr)) return undefined;
+  const last = stderr.trim().split('\n').at(-1);
+  return new PermissionDeniedError(`cannot map subordinate ids while ${what}: ${last}`, { hint: 'check /etc/subuid and /etc/subgid for this user' });
 }
 
 /** execInUserNamespace that rejects, with the command's last error line, unless it exits 0. */
