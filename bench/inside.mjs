@@ -317,9 +317,13 @@ async function benchPullCold() {
       // A fresh store for every sample: nothing of the image is present.
       const tool = makeTool(name, join(cfg.work, 'cold', `${name[0]}${k++}`), cfg);
       used.push(tool.dir);
+      // Untimed: the previous sample's writes go to disk first. podman leaves its ~300 MiB
+      // in the page cache; tpod's per-layer syncfs(2) would otherwise flush them inside
+      // its own timed pull (a whole-filesystem flush), paying for the other tool's sample.
+      await exec(['sync']);
       return (await tool.must(['pull', tlsFlag[name], cfg.big], { timeoutMs: 600_000 })).seconds;
     });
-    return [row('pull-cold', 's', sides, { budget: ratioAtMost(0.7), note: `${cfg.bigDesc}, fresh store per pull (stores deleted after the last sample)` })];
+    return [row('pull-cold', 's', sides, { budget: ratioAtMost(0.7), note: `${cfg.bigDesc}, fresh store per pull, sync before each (untimed; stores deleted after the last sample)` })];
   } finally {
     // Not between samples: ext4 skips inodes deleted in the last seconds when it allocates
     // new ones (recently_deleted(), reading inode tables), so a pull right after deleting
