@@ -217,11 +217,12 @@ async function fetchLayers(
     size: 0,
   }));
   const downloads = limiter(PARALLEL_DOWNLOADS);
+  const { OWN_PROCESS_MIN_BYTES, UnpackerPool } = await import('../layers/unpack-process.js');
+  const inUnpackers = (descriptor: Descriptor): boolean => engine.paths.rootless || descriptor.size >= OWN_PROCESS_MIN_BYTES;
   let unpackers: UnpackerPool | undefined;
-  const layerUnpackers = async (): Promise<UnpackerPool> => {
-    const { UnpackerPool } = await import('../layers/unpack-process.js');
-    return (unpackers ??= new UnpackerPool(engine.paths.rootless ? engine.userIdMapping : undefined));
-  };
+  const layerUnpackers = (): UnpackerPool => (unpackers ??= new UnpackerPool(engine.paths.rootless ? engine.userIdMapping : undefined));
+  const bigLayersToUnpack = records.filter((record, i) => !known.has(record.chainId) && inUnpackers(descriptors[i]!)).length;
+  if (bigLayersToUnpack > 0) layerUnpackers().prestart(bigLayersToUnpack);
   try {
     await Promise.all(
       records.map(async (record, i) => {
@@ -233,7 +234,7 @@ async function fetchLayers(
           return;
         }
         await downloads(() => fetchBlob(engine, source, descriptor, progress));
-        record.size = await unpackBlob(engine, descriptor, record, layerUnpackers);
+        record.size = await unpackBlob(engine, descriptor, record, inUnpackers(descriptor) ? layerUnpackers() : undefined);
         progress?.blob?.(descriptor, 'done', descriptor.size);
       }),
     );
@@ -251,17 +252,18 @@ async function fetchBlob(engine: Engine, source: ImageSource, descriptor: Descri
   await content.write({ digest: descriptor.digest, size: descriptor.size }, progress?.blob ? countingBytes(blob, (bytes) => progress.blob?.(descriptor, 'copying', bytes)) : blob);
 }
 
-/** Unpacks a stored blob into layers/<chain-id>; resolves to the layer's uncompressed size. */
-async function unpackBlob(engine: Engine, descriptor: Descriptor, record: LayerRecord, unpackers: () => Promise<UnpackerPool>): Promise<number> {
+/**
+ * Unpacks a stored blob into layers/<chain-id>, in `unpackers` if given, else in this
+ * process; resolves to the layer's uncompressed size.
+ */
+async function unpackBlob(engine: Engine, descriptor: Descriptor, record: LayerRecord, unpackers: UnpackerPool | undefined): Promise<number> {
   const content = engine.content;
   const target = engine.layerDir(record.chainId);
   try {
     const expected = { digest: descriptor.digest, diffId: record.diffId };
-    const { OWN_PROCESS_MIN_BYTES } = await import('../layers/unpack-process.js');
-    const result =
-      engine.paths.rootless || descriptor.size >= OWN_PROCESS_MIN_BYTES
-        ? await (await unpackers()).unpack(content.path(descriptor.digest), target, expected, descriptor.size)
-        : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
+    const result = unpackers
+      ? await unpackers.unpack(content.path(descriptor.digest), target, expected, descriptor.size)
+      : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
     return result.uncompressedSize;
   } catch (err) {
     // Another tpod unpacked the same layer meanwhile: its directory is complete (renamed

@@ -93,6 +93,9 @@ export class LayerTree {
   readonly #deferredDirs = new Map<string, NodeMetadata>();
   /** 'overlay' only: directories to mark opaque at the end. */
   readonly #opaqueDirs = new Set<string>();
+  readonly #uid = process.geteuid?.() ?? -1;
+  readonly #gid = process.getegid?.() ?? -1;
+  readonly #umask = currentUmask();
 
   constructor(root: string, options: LayerTreeOptions) {
     if (options.whiteouts === 'overlay' && !options.markers) throw new Error('overlay whiteouts need OverlayMarkers');
@@ -120,19 +123,53 @@ export class LayerTree {
     this.#deferredDirs.set(rel, meta);
   }
 
+  /**
+   * Most entries of a layer are new regular files owned by root: for those, the file is
+   * created with its final mode and no chown or chmod follows, and the path is not
+   * lstat'ed first (O_EXCL finds what is there). Three system calls of seven per file,
+   * ~10% of an unpacker's time.
+   */
   async file(path: EntryPath, meta: NodeMetadata, body: AsyncIterable<Uint8Array>): Promise<void> {
-    const abs = this.#prepareLeaf(path);
-    // O_EXCL|O_NOFOLLOW: the path was just cleared, so anything there now is not ours.
-    const fd = openSync(abs, CREATE_FILE, 0o600);
+    const abs = this.#prepareLeaf(path, false);
+    const chown = this.#preserveOwner && !this.#ownedAsCreated(meta);
+    // The final mode at open only when nothing changes it: the umask filters the mode
+    // given to open(2) (0644 and 0755 pass 022 whole), and chown(2) would clear setuid
+    // and setgid bits, which are left to fchmod in any case.
+    const finalAtOpen = !chown && (meta.mode & (0o7000 | this.#umask)) === 0;
+    const fd = this.#createFile(path, abs, finalAtOpen ? meta.mode & 0o777 : 0o600);
     try {
       for await (const chunk of body) writeAll(fd, chunk);
       // chown before chmod: chown(2) clears setuid/setgid bits.
-      if (this.#preserveOwner) this.#unlessUnmapped(() => fchownSync(fd, meta.uid, meta.gid));
-      fchmodSync(fd, meta.mode);
+      if (chown) this.#unlessUnmapped(() => fchownSync(fd, meta.uid, meta.gid));
+      if (!finalAtOpen) fchmodSync(fd, meta.mode);
       if (meta.mtime) futimesSync(fd, meta.atime ?? meta.mtime, meta.mtime);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * O_EXCL|O_NOFOLLOW: never through a symlink, never into something already there. What
+   * is there (an earlier entry of the same path) is cleared and the create tried again.
+   */
+  #createFile(path: EntryPath, abs: string, mode: number): number {
+    try {
+      return openSync(abs, CREATE_FILE, mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      this.#clear(path, false);
+      this.#ownPaths?.add(relativeName(path)); // clearing forgot it
+      return openSync(abs, CREATE_FILE, mode);
+    }
+  }
+
+  /**
+   * A new file is already owned by this process's ids (its directories here never have
+   * the setgid bit that would give it theirs: their modes are applied at finish), except
+   * in 'delete' mode, where the tree's directories are someone else's.
+   */
+  #ownedAsCreated(meta: NodeMetadata): boolean {
+    return this.#mode === 'overlay' && meta.uid === this.#uid && meta.gid === this.#gid;
   }
 
   /** The target is stored as given, any string: it is never followed while unpacking. */
@@ -216,11 +253,11 @@ export class LayerTree {
     }
   }
 
-  /** Parents made real, the leaf cleared of anything but nothing created yet. */
-  #prepareLeaf(path: EntryPath): string {
+  /** Parents made real, the leaf cleared of anything (unless `clear` is false) but nothing created yet. */
+  #prepareLeaf(path: EntryPath, clear = true): string {
     if (path.length === 0) throw new EntryRefusal('would replace the layer root');
     this.#makeParents(path);
-    this.#clear(path, false);
+    if (clear) this.#clear(path, false);
     this.#ownPaths?.add(relativeName(path));
     return this.#abs(path);
   }
@@ -358,6 +395,13 @@ function lstatOrUndefined(path: string): Stats | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw err;
   }
+}
+
+/** The process's umask, read by setting it and putting it back (Node has no plain getter). */
+function currentUmask(): number {
+  const mask = process.umask(0o077);
+  process.umask(mask);
+  return mask;
 }
 
 /** write(2) may write less than asked; loop until the chunk is out. */

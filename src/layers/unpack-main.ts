@@ -19,6 +19,9 @@ interface UnpackJob {
   options: { expected: ExpectedLayer; userNamespace: boolean; ignoreUnmappedOwners: boolean };
 }
 
+// Started ahead of the first blob (UnpackerPool.prestart): load the tar parser meanwhile.
+void import('tar');
+
 const running: Promise<void>[] = [];
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
   if (line.trim()) running.push(runJob(JSON.parse(line) as UnpackJob));

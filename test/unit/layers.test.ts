@@ -230,11 +230,17 @@ describe('unpackLayer: files and attributes', () => {
           file('x', 'a file now'),
           file('f', 'old'),
           symlink('f', 'new-target'),
+          // A file over a file: the second one's bytes and mode, even one the umask filters.
+          file('g', 'first version', { mode: 0o600 }),
+          file('g', 'second', { mode: 0o664 }),
+          file('none', 'unreadable', { mode: 0o000 }),
         ),
       ],
       target,
     );
     const tree = await summarize(target);
+    assert.deepEqual([tree.get('g')?.mode, await readFile(join(target, 'g'), 'utf8')], ['664', 'second']);
+    assert.deepEqual([tree.get('none')?.mode, tree.get('none')?.size], ['0', 10]);
     assert.deepEqual([tree.get('d')?.mode, tree.get('d')?.uid, tree.get('d/child')?.type], ['711', 1000, 'file']);
     assert.equal(tree.get('x')?.type, 'file');
     assert.equal(tree.has('x/inside'), false);
