@@ -323,13 +323,9 @@ async function benchPullCold() {
       await exec(['sync']);
       return (await tool.must(['pull', tlsFlag[name], cfg.big], { timeoutMs: 600_000 })).seconds;
     });
-    return [row('pull-cold', 's', sides, { budget: ratioAtMost(0.7), note: `${cfg.bigDesc}, fresh store per pull, sync before each (untimed; stores deleted after the last sample)` })];
+    return [row('pull-cold', 's', sides, { budget: ratioAtMost(0.7), note: `${cfg.bigDesc}, fresh store per pull, sync before each (untimed; stores deleted at the end of the run)` })];
   } finally {
-    // Not between samples: ext4 skips inodes deleted in the last seconds when it allocates
-    // new ones (recently_deleted(), reading inode tables), so a pull right after deleting
-    // the previous sample's 16k files spent 10-14 s of system time scanning them (perf),
-    // for either tool: the deletion, not the pull, set the time.
-    for (const dir of used) dropStore(dir);
+    storesToDrop.push(...used);
   }
 }
 
@@ -437,17 +433,20 @@ async function main() {
     }
     timings[name] = now() - b0;
     log(`  ${name}: ${timings[name].toFixed(1)} s`);
-    // Free the disk of finished benchmarks (containers were removed or are only created).
-    for (const dir of storesToDrop.splice(0)) {
-      try {
-        dropStore(dir);
-      } catch (err) {
-        // Disk left behind is not a reason to lose the rows still to measure.
-        log(`  could not remove ${dir}: ${err.message}`);
-      }
-    }
     // After every benchmark, so an interrupted run (a deadline, Ctrl-C) still reports.
     writeFileSync(cfg.out, JSON.stringify({ rows, notes: [...notes], timings, insideSeconds: now() - t0, tlsFlag }, null, 2));
+  }
+  // Stores are freed only now, never between benchmarks or samples: for up to 5 minutes
+  // after inodes are deleted, ext4's allocator skips them (recently_deleted(), reading
+  // inode tables), and pulls right after the deletion of 16k-file stores spent 10-14 s of
+  // system time there (perf record -a), for either tool: the deletion, not the pull, set
+  // the time. A few GiB stay on disk until the run ends.
+  for (const dir of storesToDrop.splice(0)) {
+    try {
+      dropStore(dir);
+    } catch (err) {
+      log(`  could not remove ${dir}: ${err.message}`);
+    }
   }
 }
 

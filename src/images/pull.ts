@@ -24,7 +24,8 @@ import { chainIds } from './chain-id.js';
 import { collectImageGarbage } from './gc.js';
 import { OciLayoutSource, RegistrySource, type ImageSource, type SourceManifest } from './source.js';
 import type { ImageRecord, LayerRecord } from './store.js';
-import type { UnpackerPool } from '../layers/unpack-process.js';
+import type { Writable } from 'node:stream';
+import type { UnpackResult } from '../layers/unpack.js';
 import { log } from '../log.js';
 
 const CONFIG_SIZE_LIMIT = 8 * 1024 * 1024;
@@ -195,10 +196,9 @@ async function fetchConfig(engine: Engine, source: ImageSource, descriptor: Desc
 }
 
 /**
- * Every layer at once: downloads up to PARALLEL_DOWNLOADS at a time, and each layer is
- * unpacked as soon as its blob is stored, while others still download. Unpacking is not
- * limited here: big layers go to the pull's unpackers (at most one per core), small ones
- * are quick.
+ * Every layer at once, downloads up to PARALLEL_DOWNLOADS at a time. A big layer (and
+ * every layer rootless) goes to the pull's unpackers, its bytes to the blob store and
+ * to its unpacker as they arrive; a small one is stored, then unpacked here.
  */
 async function fetchLayers(
   engine: Engine,
@@ -216,25 +216,34 @@ async function fetchLayers(
     blobDigest: descriptor.digest,
     size: 0,
   }));
-  const downloads = limiter(PARALLEL_DOWNLOADS);
+  const present = await Promise.all(records.map(async (record) => known.has(record.chainId) && (await exists(engine.layerDir(record.chainId)))));
   const { OWN_PROCESS_MIN_BYTES, UnpackerPool } = await import('../layers/unpack-process.js');
-  const inUnpackers = (descriptor: Descriptor): boolean => engine.paths.rootless || descriptor.size >= OWN_PROCESS_MIN_BYTES;
-  let unpackers: UnpackerPool | undefined;
-  const layerUnpackers = (): UnpackerPool => (unpackers ??= new UnpackerPool(engine.paths.rootless ? engine.userIdMapping : undefined));
-  const bigLayersToUnpack = records.filter((record, i) => !known.has(record.chainId) && inUnpackers(descriptors[i]!)).length;
-  if (bigLayersToUnpack > 0) layerUnpackers().prestart(bigLayersToUnpack);
+  const planned = descriptors
+    .map((descriptor, key) => ({ key, size: descriptor.size }))
+    .filter(({ key, size }) => !present[key] && (engine.paths.rootless || size >= OWN_PROCESS_MIN_BYTES));
+  const unpackers = planned.length > 0 ? new UnpackerPool(planned, engine.paths.rootless ? engine.userIdMapping : undefined) : undefined;
+  const downloads = limiter(PARALLEL_DOWNLOADS);
   try {
     await Promise.all(
       records.map(async (record, i) => {
         const descriptor = descriptors[i]!;
-        const existing = known.has(record.chainId) ? engine.images.layer(record.chainId) : undefined;
-        if (existing && (await exists(engine.layerDir(record.chainId)))) {
-          record.size = existing.size;
+        if (present[i]) {
+          record.size = engine.images.layer(record.chainId)!.size;
           progress?.blob?.(descriptor, 'exists');
           return;
         }
-        await downloads(() => fetchBlob(engine, source, descriptor, progress));
-        record.size = await unpackBlob(engine, descriptor, record, inUnpackers(descriptor) ? layerUnpackers() : undefined);
+        const target = engine.layerDir(record.chainId);
+        const expected = { digest: descriptor.digest, diffId: record.diffId };
+        record.size = await alreadyUnpackedElsewhere(engine, descriptor, async () => {
+          if (!unpackers || !planned.some(({ key }) => key === i)) {
+            await downloads(() => fetchBlob(engine, source, descriptor, progress));
+            const { unpackLayer } = await import('../layers/index.js');
+            return unpackLayer(await engine.content.readStream(descriptor.digest), target, { expected });
+          }
+          const unpacking = unpackers.unpack(i, target, expected);
+          const feeding = downloads(() => fetchBlob(engine, source, descriptor, progress, unpacking.input));
+          return settleUnpack(feeding, unpacking.result);
+        });
         progress?.blob?.(descriptor, 'done', descriptor.size);
       }),
     );
@@ -244,31 +253,67 @@ async function fetchLayers(
   return records;
 }
 
-async function fetchBlob(engine: Engine, source: ImageSource, descriptor: Descriptor, progress?: PullProgress): Promise<void> {
-  const content = engine.content;
-  if (await content.has(descriptor.digest)) return;
-  progress?.blob?.(descriptor, 'copying', 0);
-  const blob = await source.getBlob(descriptor);
-  await content.write({ digest: descriptor.digest, size: descriptor.size }, progress?.blob ? countingBytes(blob, (bytes) => progress.blob?.(descriptor, 'copying', bytes)) : blob);
+/**
+ * A layer fed to an unpacker fails for the first cause: the download's (network, digest,
+ * disk), which also cut the layer short for the unpacker; else the unpacker's own (a
+ * refused entry, a diffID mismatch).
+ */
+async function settleUnpack(feeding: Promise<void>, unpacked: Promise<UnpackResult>): Promise<UnpackResult> {
+  const [fed, result] = await Promise.allSettled([feeding, unpacked]);
+  if (fed.status === 'rejected') throw fed.reason;
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 /**
- * Unpacks a stored blob into layers/<chain-id>, in `unpackers` if given, else in this
- * process; resolves to the layer's uncompressed size.
+ * The blob into the content store, unless it is there already; with `unpackerInput`, its
+ * bytes also go there as they are stored (from the store when it had them), ending it.
  */
-async function unpackBlob(engine: Engine, descriptor: Descriptor, record: LayerRecord, unpackers: UnpackerPool | undefined): Promise<number> {
+async function fetchBlob(engine: Engine, source: ImageSource, descriptor: Descriptor, progress?: PullProgress, unpackerInput?: Writable): Promise<void> {
   const content = engine.content;
-  const target = engine.layerDir(record.chainId);
   try {
-    const expected = { digest: descriptor.digest, diffId: record.diffId };
-    const result = unpackers
-      ? await unpackers.unpack(content.path(descriptor.digest), target, expected, descriptor.size)
-      : await (await import('../layers/index.js')).unpackLayer(await content.readStream(descriptor.digest), target, { expected });
-    return result.uncompressedSize;
+    if (await content.has(descriptor.digest)) {
+      if (unpackerInput) await feedLayer(await content.readStream(descriptor.digest), unpackerInput);
+      return;
+    }
+    progress?.blob?.(descriptor, 'copying', 0);
+    const blob = await source.getBlob(descriptor);
+    const counted = progress?.blob ? countingBytes(blob, (bytes) => progress.blob?.(descriptor, 'copying', bytes)) : blob;
+    await content.write({ digest: descriptor.digest, size: descriptor.size }, unpackerInput ? teeToUnpacker(counted, unpackerInput) : counted);
+  } finally {
+    // Ended in every case: on a failure the unpacker then finds the layer cut short.
+    unpackerInput?.end();
+  }
+}
+
+async function feedLayer(bytes: AsyncIterable<Uint8Array>, unpackerInput: Writable): Promise<void> {
+  for await (const chunk of teeToUnpacker(bytes, unpackerInput)) void chunk;
+}
+
+/**
+ * Passes the blob's bytes through to the store, each also to the unpacker until it stops
+ * reading: the blob is stored whole even then (a layer another tpod unpacked meanwhile
+ * still needs its blob here, for push and save).
+ */
+async function* teeToUnpacker(bytes: AsyncIterable<Uint8Array>, unpackerInput: Writable): AsyncGenerator<Uint8Array> {
+  const { writeLayerBytes } = await import('../layers/unpack-process.js');
+  let reading = true;
+  for await (const chunk of bytes) {
+    if (reading) reading = await writeLayerBytes(unpackerInput, chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * Runs `unpack`; resolves to the layer's uncompressed size. Another tpod unpacked the same
+ * layer meanwhile: its directory is complete (renamed into place only when verified), so
+ * it serves this image too.
+ */
+async function alreadyUnpackedElsewhere(engine: Engine, descriptor: Descriptor, unpack: () => Promise<UnpackResult>): Promise<number> {
+  try {
+    return (await unpack()).uncompressedSize;
   } catch (err) {
-    // Another tpod unpacked the same layer meanwhile: its directory is complete (renamed
-    // into place only when verified), so it serves this image too.
-    if (err instanceof TpodError && err.kind === 'already-exists') return (await content.info(descriptor.digest)).size;
+    if (err instanceof TpodError && err.kind === 'already-exists') return (await engine.content.info(descriptor.digest)).size;
     throw err;
   }
 }

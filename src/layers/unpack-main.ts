@@ -1,20 +1,21 @@
 /**
  * `node unpack-main.js`: an unpacker process serving one pull (unpack-process.ts). Jobs
- * come as JSON lines on stdin ({id, blob, target, options: {expected, userNamespace,
- * ignoreUnmappedOwners}}) and run as they arrive, several at once; each is answered with
+ * come as JSON lines on stdin ({id, fd, target, options: {expected, userNamespace,
+ * ignoreUnmappedOwners}}), the layer's bytes on pipe `fd`, and run as they arrive, several
+ * at once; each is answered with
  * one JSON line on stdout, {id, result} or {id, error: {kind, message, hint}}, so the
  * caller rethrows the same typed error. The process exits once stdin has ended and every
  * job has been answered: a caller that dies (kill -9) only closes stdin, and the jobs
  * under way still finish or fail cleanly, never leaving a layer half renamed.
  */
-import { createReadStream } from 'node:fs';
+import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { isTpodError } from '../errors.js';
 import { unpackLayer, type ExpectedLayer } from './unpack.js';
 
 interface UnpackJob {
   id: number;
-  blob: string;
+  fd: number;
   target: string;
   options: { expected: ExpectedLayer; userNamespace: boolean; ignoreUnmappedOwners: boolean };
 }
@@ -28,14 +29,20 @@ for await (const line of createInterface({ input: process.stdin, crlfDelay: Infi
 }
 await Promise.all(running);
 
-async function runJob({ id, blob, target, options }: UnpackJob): Promise<void> {
+async function runJob({ id, fd, target, options }: UnpackJob): Promise<void> {
+  // A stream socket, not fs reads: a read waiting for the next bytes must not hold one of
+  // the four threads that inflate runs on.
+  const input = new Socket({ fd, readable: true, writable: false });
   try {
     const { expected, userNamespace, ignoreUnmappedOwners } = options;
-    const result = await unpackLayer(createReadStream(blob), target, { expected, preserveOwner: true, userNamespace, ignoreUnmappedOwners });
+    const result = await unpackLayer(input, target, { expected, preserveOwner: true, userNamespace, ignoreUnmappedOwners });
     reply({ id, result });
   } catch (err) {
     const error = isTpodError(err) ? { kind: err.kind, message: err.message, hint: err.hint } : { kind: 'internal', message: (err as Error).message };
     reply({ id, error });
+  } finally {
+    // A layer refused halfway is read no further: the writer learns it from the closed pipe.
+    input.destroy();
   }
 }
 

@@ -1,20 +1,21 @@
 /**
  * The unpacker processes of one pull (layers/unpack-process.ts): real processes unpacking
- * real gzip layers, as root. What a pull relies on: every layer lands whole and verified
- * whichever process took it, no more processes than the limit, a bad layer fails alone,
- * and a killed unpacker fails its layers in one line instead of hanging the pull.
+ * real gzip layers fed through their pipes, as root. What a pull relies on: every layer
+ * lands whole and verified whichever process took it, no more processes than the limit,
+ * a bad layer fails alone, and neither a refused layer nor a killed unpacker leaves the
+ * writer blocked or the pull hanging.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { tarArchive } from '../helpers/hostile-image.js';
 import { TpodError } from '../../src/errors.js';
-import { UnpackerPool } from '../../src/layers/unpack-process.js';
+import { UnpackerPool, writeLayerBytes } from '../../src/layers/unpack-process.js';
 
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -34,6 +35,14 @@ function unpackerPids(): number[] {
     .map(Number);
 }
 
+/** Writes `bytes` into a layer's pipe in 64 KiB pieces, then ends it; false if the unpacker stopped reading. */
+async function feed(input: Writable, bytes: Buffer): Promise<boolean> {
+  let reading = true;
+  for (let offset = 0; offset < bytes.length && reading; offset += 64 * 1024) reading = await writeLayerBytes(input, bytes.subarray(offset, offset + 64 * 1024));
+  input.end();
+  return reading;
+}
+
 describe('UnpackerPool', () => {
   let dir: string;
   before(() => {
@@ -41,45 +50,45 @@ describe('UnpackerPool', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A gzip layer with one file of `body`, stored in the test directory. */
-  function layer(name: string, body: Buffer): { blob: string; digest: string; diffId: string } {
+  /** A gzip layer with one file of `body`. */
+  function layer(name: string, body: Buffer): { gz: Buffer; digest: string; diffId: string } {
     const tar = tarArchive([{ name: 'data', type: 'dir', uid: 1000, mode: 0o750 }, { name: `data/${name}`, type: 'file', body, uid: 1000, mode: 0o640 }]);
     const gz = gzipSync(tar);
-    const blob = join(dir, `${name}.tar.gz`);
-    writeFileSync(blob, gz);
-    return { blob, digest: sha256(gz), diffId: sha256(tar) };
+    return { gz, digest: sha256(gz), diffId: sha256(tar) };
   }
 
   it('unpacks more layers than it has processes, each whole, in at most one process per core (at most 4)', async () => {
-    const pool = new UnpackerPool();
     const bodies = Array.from({ length: 6 }, (_, i) => Buffer.alloc(2 * 1024 * 1024 + i, i + 1));
-    let most = 0;
+    const layers = bodies.map((body, i) => layer(`file-${i}`, body));
+    const pool = new UnpackerPool(layers.map((l, key) => ({ key, size: l.gz.length })));
+    const started = unpackerPids().length;
     try {
-      const jobs = bodies.map((body, i) => {
-        const { blob, digest, diffId } = layer(`file-${i}`, body);
-        return pool.unpack(blob, join(dir, `many-${i}`), { digest, diffId }, body.length);
-      });
-      most = unpackerPids().length;
-      const results = await Promise.all(jobs);
-      results.forEach((result, i) => assert.equal(result.uncompressedSize > bodies[i]!.length, true));
+      const results = await Promise.all(
+        layers.map(async (l, key) => {
+          const { input, result } = pool.unpack(key, join(dir, `many-${key}`), { digest: l.digest, diffId: l.diffId });
+          assert.equal(await feed(input, l.gz), true);
+          return result;
+        }),
+      );
+      results.forEach((result, i) => assert.equal(result.diffId, layers[i]!.diffId));
     } finally {
       await pool.close();
     }
-    assert.ok(most >= 1 && most <= Math.min(availableParallelism(), 4), `${most} unpacker processes`);
+    assert.ok(started >= 1 && started <= Math.min(availableParallelism(), 4), `${started} unpacker processes`);
     bodies.forEach((body, i) => assert.ok(readFileSync(join(dir, `many-${i}`, 'data', `file-${i}`)).equals(body), `layer ${i} has its bytes`));
     assert.deepEqual(unpackerPids(), [], 'the unpackers exited at close');
   });
 
   it('fails a layer whose digest is wrong with a typed error, and goes on with the others', async () => {
-    const pool = new UnpackerPool();
+    const good = layer('good', Buffer.from('good\n'));
+    const bad = layer('bad', Buffer.from('bad\n'));
+    const pool = new UnpackerPool([{ key: 0, size: 10 }, { key: 1, size: 10 }]);
     try {
-      const good = layer('good', Buffer.from('good\n'));
-      const bad = layer('bad', Buffer.from('bad\n'));
       const wrong = sha256(Buffer.from('something else'));
-      const [badResult, goodResult] = await Promise.allSettled([
-        pool.unpack(bad.blob, join(dir, 'bad'), { digest: wrong, diffId: bad.diffId }, 10),
-        pool.unpack(good.blob, join(dir, 'good'), { digest: good.digest, diffId: good.diffId }, 10),
-      ]);
+      const badJob = pool.unpack(0, join(dir, 'bad'), { digest: wrong, diffId: bad.diffId });
+      const goodJob = pool.unpack(1, join(dir, 'good'), { digest: good.digest, diffId: good.diffId });
+      await Promise.all([feed(badJob.input, bad.gz), feed(goodJob.input, good.gz)]);
+      const [badResult, goodResult] = await Promise.allSettled([badJob.result, goodJob.result]);
       assert.equal(badResult.status, 'rejected');
       const err = (badResult as PromiseRejectedResult).reason as TpodError;
       assert.ok(err instanceof TpodError);
@@ -93,26 +102,43 @@ describe('UnpackerPool', () => {
     }
   });
 
+  it('stops reading a refused layer, so its writer is told instead of blocked, and names the entry', async () => {
+    // The refused entry first, then far more than a pipe holds: a writer waiting for the
+    // unpacker to catch up would wait forever.
+    const tar = tarArchive([
+      { name: '../../escaped', type: 'file', body: 'x' },
+      { name: 'padding', type: 'file', body: randomBytes(8 * 1024 * 1024) },
+    ]);
+    const gz = gzipSync(tar);
+    const pool = new UnpackerPool([{ key: 7, size: gz.length }]);
+    try {
+      const { input, result } = pool.unpack(7, join(dir, 'refused'), { digest: sha256(gz) });
+      result.catch(() => undefined);
+      assert.equal(await feed(input, gz), false, 'the writer learns that the unpacker stopped reading');
+      await assert.rejects(result, /entry "\.\.\/\.\.\/escaped" escapes the layer root/);
+    } finally {
+      await pool.close();
+    }
+    assert.equal(existsSync(join(dir, 'refused')), false);
+  });
+
   it('fails the layers of an unpacker killed with SIGKILL in one line, and the pool still closes', async () => {
-    const pool = new UnpackerPool();
-    const fifo = join(dir, 'slow.fifo');
-    execFileSync('mkfifo', [fifo]);
     const body = Buffer.alloc(1024 * 1024, 7);
     const gz = gzipSync(tarArchive([{ name: 'slow', type: 'file', body }]));
+    const pool = new UnpackerPool([{ key: 0, size: gz.length }]);
     try {
-      const job = pool.unpack(fifo, join(dir, 'killed'), { digest: sha256(gz) }, gz.length);
-      job.catch(() => undefined);
+      const { input, result } = pool.unpack(0, join(dir, 'killed'), { digest: sha256(gz) });
+      result.catch(() => undefined);
       // Half the layer, then the unpacker is killed while it waits for the rest.
-      const writer = openSync(fifo, 'w');
-      writeSync(writer, gz.subarray(0, gz.length >> 1));
+      assert.equal(await writeLayerBytes(input, gz.subarray(0, gz.length >> 1)), true);
       const [pid] = unpackerPids();
       assert.ok(pid, 'an unpacker runs');
       process.kill(pid, 'SIGKILL');
-      await assert.rejects(job, (err: Error) => {
+      await assert.rejects(result, (err: Error) => {
         assert.match(err.message, /^unpacking sha256:[0-9a-f]{64}: exit status 137$/);
         return true;
       });
-      closeSync(writer);
+      assert.equal(await feed(input, gz.subarray(gz.length >> 1)), false, 'the rest finds nobody reading');
     } finally {
       await pool.close();
     }
