@@ -3,8 +3,9 @@
  *
  *   reference → sources (short-name search, mirrors) → manifest (index → platform)
  *   → config blob → per layer, all at once: blob into the content store (sha256 checked
- *   while streaming) → unpack into layers/<chain-id> (diffID checked) → one transaction
- *   recording layers, image and names.
+ *   while streaming) and unpack into layers/<chain-id> (diffID checked; a big layer as
+ *   it downloads, in an unpacker process) → one transaction recording layers, image and
+ *   names.
  *
  * Every file step lands by atomic rename and the record comes last, so a pull killed at
  * any instant leaves nothing visible half-written: the next pull reuses whatever blobs
