@@ -20,7 +20,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
 
   async run(): Promise<void> {
     const [container, ...command] = this.positionals;
-    const code = await execInContainer(this.engine, container!, {
+    const { code, sessionId } = await execInContainer(this.engine, container!, {
       command,
       env: parseEnvFlags(this.flags.env ?? []),
       user: this.flags.user,
@@ -29,6 +29,8 @@ export default class Exec extends BaseCommand<typeof Exec> {
       interactive: this.flags.interactive,
       detach: this.flags.detach,
     });
+    // As podman: a detached session's ID, for inspect's ExecIDs.
+    if (this.flags.detach) this.log(sessionId);
     this.exit(code);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from '../random.js';
+import { forgetExecSession, newExecSessionId, recordExecSession } from './exec-sessions.js';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine.js';
@@ -28,7 +29,14 @@ export interface ExecRequest {
   privileged?: boolean;
 }
 
-export async function execInContainer(engine: Engine, nameOrId: string, request: ExecRequest): Promise<number> {
+export interface ExecOutcome {
+  /** The exit status of the command (attached), or 0 once it started (detached). */
+  code: number;
+  /** podman's exec session ID, which `exec -d` prints. */
+  sessionId: string;
+}
+
+export async function execInContainer(engine: Engine, nameOrId: string, request: ExecRequest): Promise<ExecOutcome> {
   const container = (await syncContainer(engine, engine.containers.get(nameOrId))) ?? engine.containers.get(nameOrId);
   if (container.state !== 'running') {
     throw new ConflictError(`can only create exec sessions on running containers: container state improper`);
@@ -37,12 +45,28 @@ export async function execInContainer(engine: Engine, nameOrId: string, request:
   const paths = engine.containerPaths(container.id);
   const execProcess = await processForExec(engine, container, request);
   mkdirSync(paths.run, { recursive: true });
-  const processFile = join(paths.run, `exec-${randomBytes(6).toString('hex')}.json`);
+  const sessionId = newExecSessionId();
+  const processFile = join(paths.run, `exec-${sessionId.slice(0, 12)}.json`);
   writeFileSync(processFile, JSON.stringify(execProcess));
   try {
-    const args = ['exec', '--process', processFile, ...(request.detach ? ['--detach'] : []), container.id];
-    if (request.detach) return await execDetached(runtime, args, paths.run);
-    return await execAttached(runtime.command(args), request);
+    if (request.detach) {
+      const pidFile = join(paths.run, `exec-${sessionId.slice(0, 12)}.pid`);
+      try {
+        await execDetached(runtime, ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, container.id], paths.run);
+        const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+        if (pid > 0) recordExecSession(paths, sessionId, pid);
+      } finally {
+        rmSync(pidFile, { force: true });
+      }
+      return { code: 0, sessionId };
+    }
+    // Attached, the session lives exactly as long as this process.
+    recordExecSession(paths, sessionId, process.pid);
+    try {
+      return { code: await execAttached(runtime.command(['exec', '--process', processFile, container.id]), request), sessionId };
+    } finally {
+      forgetExecSession(paths, sessionId);
+    }
   } finally {
     rmSync(processFile, { force: true });
   }

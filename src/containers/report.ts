@@ -9,6 +9,7 @@ import { normalizeCapability } from '../spec/capabilities.js';
 import { mergeEnv } from '../spec/env.js';
 import { humanAge, humanDuration } from '../ui/human.js';
 import { volumeDataDir } from '../volumes/store.js';
+import { liveExecSessions } from './exec-sessions.js';
 import { containerScope } from './layout.js';
 import type { ContainerRecord } from './store.js';
 
@@ -144,6 +145,7 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
     Rootfs: '',
     Name: container.name,
     RestartCount: 0,
+    ExecIDs: container.state === 'running' || container.state === 'paused' ? liveExecSessions(paths) : [],
     Driver: container.config.storageDriver,
     OCIRuntime: container.config.runtime,
     MountLabel: '',

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processStartTime } from '../process-identity.js';
 import { PermissionDeniedError, RuntimeError, UnavailableError } from '../errors.js';
 import type { UserIdMapping } from '../rootless/id-ranges.js';
 import { userNamespaceArgs } from '../rootless/user-namespace.js';
@@ -138,20 +139,6 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolea
 
 function isRunning(holder: MountHolder): boolean {
   return processStartTime(holder.pid) === holder.startTime;
-}
-
-/** Field 22 of /proc/PID/stat; undefined for no such process or a zombie. */
-function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses: count from its end.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  return fields[19];
 }
 
 /** fuse-overlayfs's and libfuse's last words as one line, with the usual fixes. */

@@ -79,6 +79,27 @@ describe('tpod exec', () => {
     assert.match(missing.stderr, /executable file not found/);
   });
 
+  it('-d prints the session ID; inspect lists every session while its process runs (ExecIDs)', async () => {
+    const execIds = async (): Promise<string[]> => JSON.parse(await tpodOk(['inspect', '--format', '{{json .ExecIDs}}', name], { store })) as string[];
+    const detached = await runTpod(['exec', '-d', name, 'sleep', '2'], { store });
+    assert.equal(detached.code, 0, detached.stderr);
+    const id = detached.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/, 'a 64-digit session ID, as podman prints');
+    assert.ok((await execIds()).includes(id), 'listed while it runs');
+    await eventually(async () => ((await execIds()).includes(id) ? undefined : true), 'the ended session to leave ExecIDs', 10_000);
+    // An attached session is listed while its command runs, and not after.
+    const before = await execIds();
+    const attached = runTpod(['exec', name, 'sleep', '2'], { store });
+    const added = await eventually(async () => {
+      const fresh = (await execIds()).filter((other) => !before.includes(other));
+      return fresh.length > 0 ? fresh : undefined;
+    }, 'the attached session in ExecIDs');
+    assert.equal(added.length, 1);
+    assert.match(added[0]!, /^[0-9a-f]{64}$/);
+    assert.equal((await attached).code, 0);
+    assert.equal((await execIds()).includes(added[0]!), false, 'gone once the command returned');
+  });
+
   it('a command that does not exist: 127 and podman\'s message; not executable: 126', async () => {
     const missing = await runTpod(['exec', name, 'no-such-command'], { store });
     assert.equal(missing.code, 127, missing.stderr);
