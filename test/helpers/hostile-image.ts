@@ -76,11 +76,16 @@ export async function buildHostileLayout(layout: string, kind: 'dotdot' | 'symli
 
 /** A layout with `tag` whose one layer holds `entries`. */
 export function buildLayout(layout: string, tag: string, entries: TarEntry[]): string {
+  return buildLayersLayout(layout, tag, [entries]);
+}
+
+/** A layout with `tag` whose layers (uncompressed tars) hold `layers`, bottom first. */
+export function buildLayersLayout(layout: string, tag: string, layers: TarEntry[][]): string {
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  const layer = tarArchive(entries);
-  const layerDigest = writeBlob(layout, layer);
+  const tars = layers.map((entries) => tarArchive(entries));
+  const layerDigests = tars.map((tar) => writeBlob(layout, tar));
   const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layerDigest] } }),
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: layerDigests } }),
   );
   const configDigest = writeBlob(layout, config);
   const manifest = Buffer.from(
@@ -88,7 +93,7 @@ export function buildLayout(layout: string, tag: string, entries: TarEntry[]): s
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
+      layers: tars.map((tar, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigests[i], size: tar.length })),
     }),
   );
   const manifestDigest = writeBlob(layout, manifest);

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fixtureLayout, fixtureRef, testRegistry } from '../helpers/env.js';
 import { startAuthRegistry, type Registry } from '../helpers/registry.js';
 import { runTpod, tempDir, tempStore, tpodEnv, tpodOk, TPOD_BIN, type TempStore } from '../helpers/tpod.js';
+import { eventually } from '../helpers/containers.js';
 
 const imagesJson = async (store: TempStore): Promise<Array<{ Id: string; Names: string[]; Digest: string }>> =>
   JSON.parse(await tpodOk(['images', '--format', 'json'], { store }));
@@ -191,6 +192,41 @@ describe('tpod pull killed with SIGKILL', () => {
       assert.deepEqual(leftovers, []);
     } finally {
       store.remove();
+    }
+  });
+});
+
+describe('tpod pull of big layers killed with SIGKILL', () => {
+  it('leaves no half-written image and no unpacker at work; the next pull completes', async () => {
+    const store = tempStore();
+    const dir = tempDir();
+    try {
+      const { buildLayersLayout } = await import('../helpers/hostile-image.js');
+      // Three layers over 8 MiB: unpacked by the pull's unpacker processes, streamed to them.
+      const layers = [1, 2, 3].map((n) => [{ name: `big-${n}.bin`, type: 'file' as const, body: randomBytes(12 * 1024 * 1024) }]);
+      const layout = buildLayersLayout(join(dir.path, 'big3'), 'big3', layers);
+      const layersDir = join(store.root, 'layers');
+      const staging = (): string[] => (existsSync(layersDir) ? readdirSync(layersDir).filter((name) => name.includes('.unpack-')) : []);
+      for (const delayMs of [100, 250, 400, 700]) {
+        const child = spawn(TPOD_BIN, ['pull', '-q', `oci:${layout}:big3`], { env: tpodEnv({ store }), stdio: 'ignore' });
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        child.kill('SIGKILL');
+        await exited;
+        assert.ok((await imagesJson(store)).length <= 1, 'no half-written image');
+        // The unpackers see their input end, drop their staging directories and exit.
+        await eventually(() => (staging().length === 0 ? true : undefined), `the unpackers of the pull killed after ${delayMs} ms to clean up`, 15_000);
+        const pulled = (await tpodOk(['pull', '-q', `oci:${layout}:big3`], { store })).trim();
+        assert.deepEqual((await imagesJson(store)).map((image) => image.Id), [pulled]);
+        for (const [n, entries] of layers.entries()) {
+          const found = readdirSync(layersDir).filter((name) => /^[0-9a-f]{64}$/.test(name)).some((name) => existsSync(join(layersDir, name, `big-${n + 1}.bin`)) && readFileSync(join(layersDir, name, `big-${n + 1}.bin`)).equals(entries[0]!.body));
+          assert.ok(found, `layer ${n + 1} whole after the next pull`);
+        }
+        await tpodOk(['rmi', pulled], { store });
+      }
+    } finally {
+      store.remove();
+      dir.remove();
     }
   });
 });
