@@ -15,7 +15,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     env: Flags.string({ char: 'e', multiple: true, multipleNonGreedy: true, description: 'set an environment variable' }),
     user: Flags.string({ char: 'u', description: 'user[:group] to run as' }),
     workdir: Flags.string({ char: 'w', description: 'working directory' }),
-    detach: Flags.boolean({ char: 'd', description: 'run in the background' }),
+    detach: Flags.boolean({ char: 'd', description: 'run in the background and print the exec session ID' }),
   };
 
   async run(): Promise<void> {
