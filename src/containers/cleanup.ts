@@ -19,7 +19,7 @@ export async function cleanupContainer(engine: Engine, id: string, known: { exit
   if (!container) return;
   if (container.state === 'created' && container.startedAt === undefined) return; // never ran
   const exitCode = known.exitCode ?? (await readExitFile(engine, container.id)) ?? UNKNOWN_EXIT_CODE;
-  const oomKilled = exitCode === 137 && (container.config.spec.resources?.memory ?? 0) > 0 && (await wasOomKilled(engine, container.id));
+  const oomKilled = exitCode === 137 && (container.config.spec.resources?.memory ?? 0) > 0 && (await wasOomKilled(engine, container.id, container.monitor === 'foreground'));
   if (!engine.containers.markExited(container.id, exitCode, oomKilled)) {
     // Someone else recorded this exit; if the container runs again since, its resources
     // belong to the new run and must not be released here.
@@ -62,13 +62,23 @@ export async function readExitFile(engine: Engine, id: string): Promise<number |
   }
 }
 
-/** The scope's memory cgroup counts OOM kills (cgroup v1: memory.oom_control oom_kill). */
-async function wasOomKilled(engine: Engine, id: string): Promise<boolean> {
+/**
+ * The scope's memory cgroup counts OOM kills: cgroup v2 memory.events, hierarchically;
+ * cgroup v1 memory.oom_control's oom_kill, only for kills in that very cgroup. In the
+ * foreground the container is runc's child cgroup `<scope>/container`, which has the
+ * same limit and is gone (runc removed it) by now: on v1 a kill counted there left the
+ * scope's count at 0 (seen in CI), so there a 0 proves nothing.
+ */
+async function wasOomKilled(engine: Engine, id: string, foreground: boolean): Promise<boolean> {
   const slice = engine.paths.rootless ? 'user.slice' : 'machine.slice';
-  for (const file of [`/sys/fs/cgroup/memory/${slice}/${containerScope(id)}/memory.oom_control`, `/sys/fs/cgroup/${slice}/${containerScope(id)}/memory.events`]) {
+  const counters = [
+    { file: `/sys/fs/cgroup/memory/${slice}/${containerScope(id)}/memory.oom_control`, hierarchical: false },
+    { file: `/sys/fs/cgroup/${slice}/${containerScope(id)}/memory.events`, hierarchical: true },
+  ];
+  for (const { file, hierarchical } of counters) {
     try {
       const match = /oom_kill (\d+)/.exec(await readFile(file, 'utf8'));
-      if (match) return Number(match[1]) > 0;
+      if (match) return Number(match[1]) > 0 || (foreground && !hierarchical);
     } catch {
       // the scope is already gone, or this layout has no such file
     }

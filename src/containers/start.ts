@@ -195,23 +195,24 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   const run = runtime.command(['run', '--bundle', paths.bundle, id]);
   const runArgs = [run.file, ...run.args];
   mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
+  // With a terminal, runc keeps the user's terminal as its stdin (raw mode, window size)
+  // and relays the container's terminal to its stdout: that comes through tpod, which
+  // logs it as conmon logs a terminal (every line on stdout, carriage returns kept).
+  // runc's own errors stay on the terminal.
   const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, ...runArgs], {
-    stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', tty ? 'inherit' : 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
+    stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
   });
   let stderrText = '';
-  let copied: Promise<void> = Promise.resolve();
-  if (!tty) {
-    mkdirSync(paths.dir, { recursive: true });
-    const log = logLineSink(container, paths.log, io);
-    const streams = [
-      copyStream(child.stdout!, io.stdout, 'stdout', log),
-      copyStream(child.stderr!, io.stderr, 'stderr', log, (text) => (stderrText += text)),
-    ];
-    // After the runtime exits its pipes end at once (the container's PID namespace is gone);
-    // a process that escaped with them open must not keep tpod waiting.
-    const ended = Promise.race([Promise.all(streams), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-    copied = ended.then(() => log?.close());
-  }
+  mkdirSync(paths.dir, { recursive: true });
+  const log = logLineSink(container, paths.log, io);
+  const streams = [
+    copyStream(child.stdout!, io.stdout, 'stdout', log),
+    ...(tty ? [] : [copyStream(child.stderr!, io.stderr, 'stderr', log, (text) => (stderrText += text))]),
+  ];
+  // After the runtime exits its pipes end at once (the container's PID namespace is gone);
+  // a process that escaped with them open must not keep tpod waiting.
+  const ended = Promise.race([Promise.all(streams), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  const copied = ended.then(() => log?.close());
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
   const forward = forwardSignals(runtime, id, tty);
   // The status recorded for the container: runc's, or podman's 126/127 when the command

@@ -38,6 +38,20 @@ describe('tpod run -it on a terminal', () => {
     assert.ok(!(await psAll(store)).includes(name), '--rm removed it');
   });
 
+  it('what the container writes to its terminal is in tpod logs afterwards, as podman logs a terminal', async () => {
+    const name = uniqueName('ttylog');
+    const session = ptyTpod(['run', '-t', '--name', name, 'busybox', 'sh', '-c', 'echo first line; echo second line >&2; exit 3'], { store, rows: 24, cols: 80 });
+    const { code, output } = await session.exited;
+    assert.equal(code, 3, output);
+    assert.match(output, /^first line\r$/m, 'shown on the terminal as before');
+    assert.match(output, /^second line\r$/m);
+    // Both streams went through the container's terminal: both are in the log, as stdout.
+    const logs = await tpodOk(['logs', name], { store });
+    assert.match(logs, /^first line\r?$/m, logs);
+    assert.match(logs, /^second line\r?$/m, logs);
+    await tpodOk(['rm', name], { store });
+  });
+
   it('a different window size is seen as such, from the command\'s first instant', async () => {
     const name = uniqueName('size');
     const session = ptyTpod(['run', '-it', '--name', name, 'busybox', 'stty', 'size'], { store, rows: 12, cols: 101 });
