@@ -169,17 +169,22 @@ describe('tpod pull with Basic auth (htpasswd)', () => {
   });
 });
 
+/** Starts `tpod pull -q REF` and kills it with SIGKILL after `delayMs`. */
+async function pullKilledAfter(ref: string, store: TempStore, delayMs: number): Promise<void> {
+  const child = spawn(TPOD_BIN, ['pull', '-q', ref], { env: tpodEnv({ store }), stdio: 'ignore' });
+  // Listened for at once: a pull may finish before the kill (then kill is a no-op).
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 describe('tpod pull killed with SIGKILL', () => {
   it('leaves a store that the next pull completes, with no half-written image', async () => {
     const store = tempStore();
     try {
       for (const delayMs of [5, 60, 150, 300, 600]) {
-        const child = spawn(TPOD_BIN, ['pull', '-q', fixtureRef('multilayer')], { env: tpodEnv({ store }), stdio: 'ignore' });
-        // Listened for at once: a pull may now finish before the kill (then kill is a no-op).
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        child.kill('SIGKILL');
-        await exited;
+        await pullKilledAfter(fixtureRef('multilayer'), store, delayMs);
         const listed = await imagesJson(store);
         // Either the pull had finished (one whole image) or nothing is listed.
         assert.ok(listed.length <= 1);
@@ -208,11 +213,7 @@ describe('tpod pull of big layers killed with SIGKILL', () => {
       const layersDir = join(store.root, 'layers');
       const staging = (): string[] => (existsSync(layersDir) ? readdirSync(layersDir).filter((name) => name.includes('.unpack-')) : []);
       for (const delayMs of [100, 250, 400, 700]) {
-        const child = spawn(TPOD_BIN, ['pull', '-q', `oci:${layout}:big3`], { env: tpodEnv({ store }), stdio: 'ignore' });
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        child.kill('SIGKILL');
-        await exited;
+        await pullKilledAfter(`oci:${layout}:big3`, store, delayMs);
         assert.ok((await imagesJson(store)).length <= 1, 'no half-written image');
         // The unpackers see their input end, drop their staging directories and exit.
         await eventually(() => (staging().length === 0 ? true : undefined), `the unpackers of the pull killed after ${delayMs} ms to clean up`, 15_000);
