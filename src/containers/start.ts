@@ -20,6 +20,7 @@ import { RuntimeError, TpodError } from '../errors.js';
 import { detectCgroups } from '../info/cgroups.js';
 import { spawnConmon } from '../monitor/conmon.js';
 import type { OciRuntimeCli } from '../runtime/oci-runtime.js';
+import { waitUntil } from '../wait.js';
 import { stringProperty, uint64Property } from '../systemd/properties.js';
 import { resourceProperties } from '../systemd/resources.js';
 import { prepareBundle } from './bundle.js';
@@ -127,12 +128,11 @@ function monitorStaysInUnit(engine: Engine): boolean {
  */
 async function releaseMonitorScope(engine: Engine, id: string): Promise<void> {
   const systemd = await engine.systemd();
-  for (let waited = 0; waited < 2_000; waited += 50) {
+  const ended = async (): Promise<boolean> => {
     const state = await systemd.getUnitState(monitorScope(id));
-    if (!state || state.activeState === 'inactive' || state.activeState === 'failed') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await systemd.stopUnit(monitorScope(id));
+    return !state || state.activeState === 'inactive' || state.activeState === 'failed';
+  };
+  if (!(await waitUntil(ended, 2_000, 50))) await systemd.stopUnit(monitorScope(id));
 }
 
 /** A restart must not see the last run's exit file or runtime state (or a killed start's). */

@@ -3,10 +3,11 @@
  * SIGTERM), then SIGKILL to every process after the timeout, as podman (default 10 s).
  * PID 1 in a container ignores signals it has no handler for, so `sleep` needs the KILL.
  */
-import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine.js';
 import { ConflictError } from '../errors.js';
 import { log } from '../log.js';
+import { processStartTime } from '../process-identity.js';
+import { waitUntil } from '../wait.js';
 import { cleanupContainer, readExitFile } from './cleanup.js';
 import { syncContainer, processAlive } from './sync.js';
 import type { ContainerRecord } from './store.js';
@@ -37,12 +38,12 @@ export async function stopContainer(engine: Engine, nameOrId: string, timeoutSec
 async function finish(engine: Engine, container: ContainerRecord): Promise<ContainerRecord> {
   if (container.monitor === 'foreground' && processAlive(container.monitorPid)) {
     // The foreground tpod records the status; wait for it briefly, else record it here.
-    await waitUntil(() => engine.containers.find(container.id)?.state !== 'running', 2_000);
+    await waitUntil(() => engine.containers.find(container.id)?.state !== 'running', 2_000, POLL_MS);
   }
   if (container.monitor === 'conmon') {
     // conmon writes the exit file just after it reaps the init: reading before that would
     // record -1.
-    await waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !runningProcess(container.monitorPid), 2_000);
+    await waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !runningProcess(container.monitorPid), 2_000, POLL_MS);
   }
   await cleanupContainer(engine, container.id);
   return engine.containers.find(container.id) ?? container;
@@ -50,18 +51,12 @@ async function finish(engine: Engine, container: ContainerRecord): Promise<Conta
 
 /** True once the container's init is gone: its exit file written or its PID dead. */
 async function waitForExit(engine: Engine, container: ContainerRecord, timeoutMs: number): Promise<boolean> {
-  return waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !(await initAlive(engine, container)), timeoutMs);
+  return waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !(await initAlive(engine, container)), timeoutMs, POLL_MS);
 }
 
 /** Alive and not a zombie (an exited conmon whose reaper has not reaped it yet is done). */
 function runningProcess(pid: number | undefined): boolean {
-  if (!processAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  return processAlive(pid) && processStartTime(pid!) !== undefined;
 }
 
 async function initAlive(engine: Engine, container: ContainerRecord): Promise<boolean> {
@@ -70,11 +65,3 @@ async function initAlive(engine: Engine, container: ContainerRecord): Promise<bo
   return state !== undefined && state.status !== 'stopped';
 }
 
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}

@@ -16,6 +16,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processStartTime } from '../process-identity.js';
+import { waitUntil } from '../wait.js';
 import { PermissionDeniedError, RuntimeError, UnavailableError } from '../errors.js';
 import type { UserIdMapping } from '../rootless/id-ranges.js';
 import { userNamespaceArgs } from '../rootless/user-namespace.js';
@@ -98,7 +99,7 @@ export async function stopMountHolder(layout: SnapshotLayout): Promise<boolean> 
     } catch {
       // exited meanwhile
     }
-    if (!(await waitUntil(() => !isRunning(holder), EXIT_TIMEOUT_MS))) {
+    if (!(await waitUntil(() => !isRunning(holder), EXIT_TIMEOUT_MS, POLL_MS))) {
       // A FUSE daemon that does not end on TERM is stuck in a request: its mount goes
       // with its namespace either way.
       if (isRunning(holder)) process.kill(holder.pid, 'SIGKILL');
@@ -120,7 +121,7 @@ async function waitForMount(pid: number, mountPoint: string, exited: Promise<num
     } catch {
       return false;
     }
-  }, MOUNT_TIMEOUT_MS).then((done) => done && !gone);
+  }, MOUNT_TIMEOUT_MS, POLL_MS).then((done) => done && !gone);
 }
 
 function isFuseMountAt(line: string, mountPoint: string): boolean {
@@ -129,13 +130,6 @@ function isFuseMountAt(line: string, mountPoint: string): boolean {
   return fields[4] === mountPoint && (fields[separator + 1] ?? '').startsWith('fuse');
 }
 
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  for (let waited = 0; waited < timeoutMs; waited += POLL_MS) {
-    if (done()) return true;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  return done();
-}
 
 function isRunning(holder: MountHolder): boolean {
   return processStartTime(holder.pid) === holder.startTime;
