@@ -4,8 +4,8 @@
  * (layer.md, "File Types"). Paths are cleaned and checked here; the tree never sees a raw
  * entry name.
  */
-import type { ReadEntry } from 'tar';
 import { cleanEntryPath, EntryRefusal, type EntryPath } from './entry-path.js';
+import type { EntryBody, TarEntry } from './tar-reader.js';
 import type { LayerTree, NodeMetadata } from './tree.js';
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -16,51 +16,35 @@ const OPAQUE_WHITEOUT = '.wh..wh..opq';
  */
 const AUFS_METADATA_PREFIX = '.wh..wh.';
 
-export async function applyEntry(tree: LayerTree, entry: ReadEntry): Promise<void> {
+/**
+ * Applies `entry` to `tree`. A regular file gets a body to write its bytes to; whiteout
+ * markers and device nodes may need a promise waited for; everything else is done on
+ * return. Bodies of other entries (normally empty) are skipped by the reader.
+ */
+export function applyEntry(tree: LayerTree, entry: TarEntry): EntryBody | Promise<void> | void {
   const path = cleanEntryPath(entry.path);
   const name = path.at(-1);
   const parent = path.slice(0, -1);
-  if (path.some((part) => part.startsWith(AUFS_METADATA_PREFIX) && part !== OPAQUE_WHITEOUT)) {
-    return skipBody(entry);
-  }
-  if (name === OPAQUE_WHITEOUT) {
-    skipBody(entry);
-    return tree.opaque(parent);
-  }
+  if (path.some((part) => part.startsWith(AUFS_METADATA_PREFIX) && part !== OPAQUE_WHITEOUT)) return undefined;
+  if (name === OPAQUE_WHITEOUT) return tree.opaque(parent);
   if (name?.startsWith(WHITEOUT_PREFIX)) {
     const hidden = name.slice(WHITEOUT_PREFIX.length);
     if (hidden === '' || hidden === '.' || hidden === '..') throw new EntryRefusal('is a whiteout of no file');
-    skipBody(entry);
     return tree.whiteout([...parent, hidden]);
   }
-  return applyNode(tree, entry, path);
-}
-
-async function applyNode(tree: LayerTree, entry: ReadEntry, path: EntryPath): Promise<void> {
   switch (entry.type) {
-    case 'File':
-    case 'OldFile':
-    case 'ContiguousFile':
-      return tree.file(path, metadata(entry, 0o644), entry);
-    case 'Directory':
-    case 'GNUDumpDir': // a directory whose body lists its contents: the body is not needed
-      skipBody(entry);
+    case 'file':
+      return tree.file(path, metadata(entry, 0o644));
+    case 'directory':
       return tree.directory(path, metadata(entry, 0o755));
-    case 'SymbolicLink':
-      skipBody(entry);
-      return tree.symlink(path, entry.linkpath ?? '', metadata(entry, 0o777));
-    case 'Link':
-      skipBody(entry);
-      return tree.hardlink(path, hardlinkTarget(entry.linkpath ?? ''));
-    case 'CharacterDevice':
-    case 'BlockDevice':
-    case 'FIFO': {
-      skipBody(entry);
-      const kind = entry.type === 'FIFO' ? 'fifo' : entry.type === 'BlockDevice' ? 'block' : 'character';
-      return tree.node(path, kind, metadata(entry, 0o644), entry.header.devmaj ?? 0, entry.header.devmin ?? 0);
-    }
-    default:
-      throw new EntryRefusal(`has unsupported type ${entry.type}`);
+    case 'symlink':
+      return tree.symlink(path, entry.linkpath, metadata(entry, 0o777));
+    case 'hardlink':
+      return tree.hardlink(path, hardlinkTarget(entry.linkpath));
+    case 'character':
+    case 'block':
+    case 'fifo':
+      return tree.node(path, entry.type, metadata(entry, 0o644), entry.devmajor, entry.devminor);
   }
 }
 
@@ -74,7 +58,7 @@ function hardlinkTarget(linkpath: string): EntryPath {
   }
 }
 
-function metadata(entry: ReadEntry, defaultMode: number): NodeMetadata {
+function metadata(entry: TarEntry, defaultMode: number): NodeMetadata {
   return {
     mode: (entry.mode ?? defaultMode) & 0o7777,
     uid: entry.uid ?? 0,
@@ -82,9 +66,4 @@ function metadata(entry: ReadEntry, defaultMode: number): NodeMetadata {
     mtime: entry.mtime,
     atime: entry.atime,
   };
-}
-
-/** Lets the parser move on past an entry whose body (normally empty) is not needed. */
-function skipBody(entry: ReadEntry): void {
-  entry.resume();
 }

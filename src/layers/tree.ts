@@ -129,7 +129,7 @@ export class LayerTree {
    * lstat'ed first (O_EXCL finds what is there). Three system calls of seven per file,
    * ~10% of an unpacker's time.
    */
-  async file(path: EntryPath, meta: NodeMetadata, body: AsyncIterable<Uint8Array>): Promise<void> {
+  file(path: EntryPath, meta: NodeMetadata): NewFile {
     const abs = this.#prepareLeaf(path, false);
     const chown = this.#preserveOwner && !this.#ownedAsCreated(meta);
     // The final mode at open only when nothing changes it: the umask filters the mode
@@ -137,15 +137,12 @@ export class LayerTree {
     // and setgid bits, which are left to fchmod in any case.
     const finalAtOpen = !chown && (meta.mode & (0o7000 | this.#umask)) === 0;
     const fd = this.#createFile(path, abs, finalAtOpen ? meta.mode & 0o777 : 0o600);
-    try {
-      for await (const chunk of body) writeAll(fd, chunk);
+    return new NewFile(fd, () => {
       // chown before chmod: chown(2) clears setuid/setgid bits.
       if (chown) this.#unlessUnmapped(() => fchownSync(fd, meta.uid, meta.gid));
       if (!finalAtOpen) fchmodSync(fd, meta.mode);
       if (meta.mtime) futimesSync(fd, meta.atime ?? meta.mtime, meta.mtime);
-    } finally {
-      closeSync(fd);
-    }
+    });
   }
 
   /**
@@ -404,7 +401,32 @@ function currentUmask(): number {
   return mask;
 }
 
-/** write(2) may write less than asked; loop until the chunk is out. */
-function writeAll(fd: number, chunk: Uint8Array): void {
-  for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+/** A file being written: its bytes as they come, then its attributes, then closed. */
+export class NewFile {
+  #closed = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly finish: () => void,
+  ) {}
+
+  write(bytes: Uint8Array): void {
+    // write(2) may write less than asked; loop until the bytes are out.
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+  }
+
+  end(): void {
+    try {
+      this.finish();
+    } finally {
+      this.abort();
+    }
+  }
+
+  /** Closes the file as it is; the caller discards the tree. */
+  abort(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.fd);
+  }
 }

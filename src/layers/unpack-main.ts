@@ -20,8 +20,6 @@ interface UnpackJob {
   options: { expected: ExpectedLayer; userNamespace: boolean; ignoreUnmappedOwners: boolean };
 }
 
-// Started ahead of the first blob (UnpackerPool): load the tar parser meanwhile.
-void import('tar');
 // A caller killed meanwhile cannot read answers any more: an EPIPE on stdout must not end
 // this process while other layers are still cleaning up their staging directories.
 process.stdout.on('error', () => undefined);

@@ -24,7 +24,7 @@ import { EntryRefusal } from './entry-path.js';
 import { applyEntry } from './layer-entry.js';
 import { OPAQUE_XATTR, RootOverlayMarkers, USER_OPAQUE_XATTR } from './overlay-markers.js';
 import { syncFilesystem } from './system-tools.js';
-import { forEachTarEntry } from './tar-entries.js';
+import { EntryFailure, readTarEntries } from './tar-reader.js';
 import { LayerTree, type WhiteoutMode } from './tree.js';
 
 export interface ExpectedLayer {
@@ -148,13 +148,11 @@ export async function removeStaleUnpacks(parent: string, olderThanMs: number): P
 async function extract(blob: LayerBlob, tree: LayerTree, expected: VerifiedExpectation, what: string): Promise<UnpackResult> {
   const taps: LayerTaps = { blob: new Digester(), diff: new Digester() };
   const tar = decompressLayer(blob, taps, what);
-  await forEachTarEntry(tar, what, async (entry) => {
-    try {
-      await applyEntry(tree, entry);
-    } catch (err) {
-      throw entryError(err, what, entry.path);
-    }
-  });
+  try {
+    await readTarEntries(tar, what, (entry) => applyEntry(tree, entry));
+  } catch (err) {
+    throw err instanceof EntryFailure ? entryError(err.cause, what, err.entryPath) : err;
+  }
   await tree.finish();
   const result: UnpackResult = {
     digest: taps.blob.digest(),
