@@ -18,6 +18,7 @@ import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { applyLayer } from '../layers/index.js';
 import { namespaceUser } from '../rootless/namespace-user.js';
 import { resolveUser } from '../spec/index.js';
+import { tarOfContents } from './contents-tar.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import type { ContainerRecord } from './store.js';
 
@@ -104,9 +105,9 @@ async function primaryUser(engine: Engine, container: ContainerRecord, rootfs: s
 /** `cp CTR:PATH -`: PATH (a file, or a directory and what it holds) as a tar stream. */
 async function copyOutAsTar(rootfs: string, containerPath: string, out: NodeJS.WritableStream): Promise<void> {
   const resolved = await existingInRootfs(rootfs, containerPath);
-  // The root itself (a running rootless container's is the /proc/PID/root link): what it holds.
-  const entries = resolved === rootfs ? await readdir(rootfs) : [basename(resolved)];
-  await pipeline(createTar({ cwd: resolved === rootfs ? rootfs : dirname(resolved), portable: false }, entries), out);
+  // The root itself: what it holds, as export.
+  const tar = resolved === rootfs ? await tarOfContents(rootfs) : createTar({ cwd: dirname(resolved), portable: false }, [basename(resolved)]);
+  await pipeline(tar, out);
 }
 
 async function copyIn(rootfs: string, hostPath: string, containerPath: string, owner: Owner): Promise<void> {

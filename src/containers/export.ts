@@ -3,11 +3,10 @@
  * stream, read through the mounted snapshot so whiteouts are already applied (rootless:
  * run again in the user's namespace first, containers/rootless-files.ts).
  */
-import { create as createTar } from 'tar';
-import { lstat, readdir } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Engine } from '../engine.js';
+import { tarOfContents } from './contents-tar.js';
 
 export async function exportContainer(engine: Engine, nameOrId: string, out: Writable): Promise<void> {
   const container = engine.containers.get(nameOrId);
@@ -15,10 +14,7 @@ export async function exportContainer(engine: Engine, nameOrId: string, out: Wri
   const wasMounted = await snapshots.isMounted(container.id);
   const rootfs = await snapshots.mount(container.id);
   try {
-    // A running rootless container's root is reached through the /proc/PID/root link, which
-    // tar would store as a link: take what it holds instead.
-    const entries = (await lstat(rootfs)).isSymbolicLink() ? await readdir(rootfs) : ['.'];
-    await pipeline(createTar({ cwd: rootfs, portable: false, preservePaths: false }, entries), out);
+    await pipeline(await tarOfContents(rootfs), out);
   } finally {
     if (!wasMounted && container.state !== 'running' && container.state !== 'paused') await snapshots.unmount(container.id);
   }

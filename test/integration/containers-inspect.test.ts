@@ -276,11 +276,11 @@ describe('tpod cp and export', () => {
     await tpodOk(['export', '-o', tar, name], { store });
     const list = spawnSync('tar', ['-tf', tar], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
-    const entries = list.stdout.split('\n').map((entry) => entry.replace(/^\.\//, '').replace(/\/$/, ''));
+    assert.ok(!list.stdout.split('\n').some((entry) => entry.startsWith('./')), 'entries named as podman names them: bin/, not ./bin/');
+    const entries = list.stdout.split('\n').map((entry) => entry.replace(/\/$/, ''));
     for (const expected of ['bin/busybox', 'written-by-ctr', 'etc/passwd']) assert.ok(entries.includes(expected), `${expected} in the tar`);
     assert.ok(!entries.includes('etc/group'), 'a file the container deleted is not exported');
-    const member = list.stdout.split('\n').find((entry) => entry.replace(/^\.\//, '') === 'written-by-ctr')!;
-    const content = spawnSync('tar', ['-xOf', tar, member], { encoding: 'utf8' });
+    const content = spawnSync('tar', ['-xOf', tar, 'written-by-ctr'], { encoding: 'utf8' });
     assert.equal(content.stdout, 'exported\n');
 
     const piped = spawnSync('sh', ['-c', `"$TPOD" export ${name} | tar -t | wc -l`], { encoding: 'utf8', env: { ...tpodEnv({ store }), TPOD: TPOD_BIN } });
