@@ -501,7 +501,8 @@ function parsePax(data: Buffer, damaged: (reason: string) => never): Overrides {
   while (at < data.length) {
     if (data[at] === 0) break; // NUL padding after the last record
     const space = data.indexOf(0x20, at);
-    const length = space > at ? Number(data.toString('latin1', at, space)) : NaN;
+    const digits = space > at ? data.toString('latin1', at, space) : '';
+    const length = /^\d+$/.test(digits) ? Number(digits) : NaN;
     const end = at + length;
     if (!Number.isSafeInteger(length) || end > data.length || end <= space + 1 || data[end - 1] !== 0x0a) damaged(`malformed pax record at byte ${at} of a pax header`);
     const equals = data.indexOf(0x3d, space + 1);
@@ -518,6 +519,8 @@ function applyPaxRecord(fields: Overrides, key: string, value: string, damaged: 
   switch (key) {
     case 'path':
     case 'linkpath':
+      // A NUL would end the name in any C program that reads it: not a name tpod can keep.
+      if (value.includes('\0')) damaged(`pax ${key} "${value.replaceAll('\0', '\\0')}" contains a NUL byte`);
       fields[key] = value;
       return;
     case 'size':

@@ -273,6 +273,8 @@ describe('tar reader: damaged and hostile archives', () => {
     await refused(Buffer.concat([pax(Buffer.from('99 path=a\n')), file('a', 'x'), END]), /malformed pax record at byte 0/);
     await refused(Buffer.concat([pax(Buffer.from('9 patha\n\n')), file('a', 'x'), END]), /malformed pax record|has no "="/);
     await refused(Buffer.concat([pax(paxRecords([paxRecord('size', '-5')])), file('a', 'x'), END]), /pax size "-5" is not a valid number/);
+    await refused(Buffer.concat([pax(paxRecords([paxRecord('path', 'etc/passwd\0.txt')])), file('a', 'x'), END]), /pax path "etc\/passwd\\0\.txt" contains a NUL byte/);
+    await refused(Buffer.concat([pax(Buffer.from('0x8 a=b\n')), file('a', 'x'), END]), /malformed pax record at byte 0/);
     await refused(Buffer.concat([header({ name: 'PaxHeaders/a', type: 'x', size: 2 * 1024 * 1024 }), END]), /a pax header of 2097152 bytes is over 1048576/);
     await refused(Buffer.concat([pax(paxRecords([paxRecord('GNU.sparse.major', '1')])), file('a', 'x'), END]), /entry "a" is a GNU sparse file, which is not supported/);
   });
