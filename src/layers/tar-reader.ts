@@ -193,30 +193,21 @@ class TarReader {
           }
           break;
         }
-        case 'body': {
-          const n = Math.min(this.#remain, available);
-          this.#write(chunk.subarray(at, at + n));
-          at += n;
-          this.#position += n;
-          this.#remain -= n;
-          if (this.#remain === 0) this.#endBody();
-          break;
-        }
-        case 'meta': {
-          const n = Math.min(this.#remain, available);
-          this.#meta.push(Buffer.from(chunk.subarray(at, at + n)));
-          at += n;
-          this.#position += n;
-          this.#remain -= n;
-          if (this.#remain === 0) this.#endMeta();
-          break;
-        }
+        case 'body':
+        case 'meta':
         case 'skip': {
+          // The next bytes of a body, a meta header's body, or what is skipped.
           const n = Math.min(this.#remain, available);
+          const bytes = chunk.subarray(at, at + n);
           at += n;
           this.#position += n;
           this.#remain -= n;
-          if (this.#remain === 0) this.#state = 'header';
+          if (this.#state === 'body') this.#write(bytes);
+          else if (this.#state === 'meta') this.#meta.push(Buffer.from(bytes));
+          if (this.#remain > 0) break;
+          if (this.#state === 'body') this.#endBody();
+          else if (this.#state === 'meta') this.#endMeta();
+          else this.#state = 'header';
           break;
         }
         case 'end':
