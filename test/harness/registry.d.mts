@@ -6,8 +6,6 @@ export interface RegistryAuth {
   /** Kept on the result as `creds` (for pushFixtures and tests); not written anywhere. */
   username?: string;
   password?: string;
-  /** Reserved for token auth; throws "not implemented yet" today. */
-  token?: unknown;
 }
 
 export interface Credentials {

@@ -6,6 +6,9 @@
 //   await pushFixtures(reg, '.cache/fixtures');               // busybox, multilayer, ...
 //   await reg.stop();                                          // kills only its own PID
 //
+// Token auth (an RS256 JWT issuer beside docker-registry) is set up by its own test,
+// test/integration/registry-client.test.ts, with a config of its own.
+//
 // Types for TypeScript callers: registry.d.mts beside this file; test/helpers/registry.ts
 // loads this module from compiled tests.
 import { spawn, execFile } from 'node:child_process';
@@ -75,10 +78,6 @@ function configYaml({ dir, port, auth }) {
     // The registry starts happily without the file and then refuses every login.
     if (!existsSync(auth.htpasswd)) throw new Error(`startRegistry: htpasswd file ${auth.htpasswd} does not exist`);
     lines.push('auth:', '  htpasswd:', '    realm: "tpod-test"', `    path: ${q(resolve(auth.htpasswd))}`);
-  } else if (auth?.token) {
-    // Token auth goes here: auth.token.{realm, service, issuer, rootcertbundle} plus a
-    // token server started beside the registry (the realm URL). Not implemented yet.
-    throw new Error('startRegistry: token auth is not implemented yet');
   } else if (auth && Object.keys(auth).length > 0) {
     throw new Error(`startRegistry: unknown auth option ${JSON.stringify(Object.keys(auth))}`);
   }
