@@ -11,6 +11,7 @@ import { createContainer, type CreateRequest, type PullPolicy } from '../src/con
 import type { ContainerRecord } from '../src/containers/store.js';
 import type { Engine } from '../src/engine.js';
 import { parseBytes, parseCpus } from '../src/containers/units.js';
+import { parseLabelFile, parseLabelFlags } from '../src/labels.js';
 import { locateRuntime } from '../src/runtime/locate.js';
 import {
   checkBindSource,
@@ -40,6 +41,8 @@ export const containerFlags = {
   quiet: Flags.boolean({ char: 'q', description: 'suppress the progress of pulling the image' }),
   env: Flags.string({ char: 'e', multiple: true, multipleNonGreedy: true, description: 'set an environment variable KEY=VALUE (KEY alone: from tpod\'s environment)' }),
   'env-file': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'read environment variables from a file' }),
+  label: Flags.string({ char: 'l', multiple: true, multipleNonGreedy: true, description: 'set a label KEY=VALUE on the container' }),
+  'label-file': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'read labels (KEY=VALUE lines) from a file' }),
   entrypoint: Flags.string({ description: 'override the image\'s entrypoint (a string or a JSON array)' }),
   workdir: Flags.string({ char: 'w', description: 'working directory inside the container' }),
   user: Flags.string({ char: 'u', description: 'user[:group] to run as, names or IDs' }),
@@ -77,6 +80,8 @@ export interface ContainerFlagValues extends PullFlagValues {
   quiet?: boolean;
   env?: string[] | undefined;
   'env-file'?: string[] | undefined;
+  label?: string[] | undefined;
+  'label-file'?: string[] | undefined;
   entrypoint?: string | undefined;
   workdir?: string | undefined;
   user?: string | undefined;
@@ -111,7 +116,8 @@ export interface ContainerFlagValues extends PullFlagValues {
 export function createRequestFromFlags(flags: ContainerFlagValues, image: string, command: string[], argv: string[]): CreateRequest {
   const network = parseNetwork(flags.network);
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
-  const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readEnvFile(file), file));
+  const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFlagFile(file, 'env'), file));
+  const labelsFromFiles = (flags['label-file'] ?? []).map((file) => parseLabelFile(readFlagFile(file, 'label'), file));
   const volumeFlags = splitVolumeFlags(flags.volume ?? []);
   const spec = {
     ...defaultSpecOptions(),
@@ -145,6 +151,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     runtime: locateRuntime(flags.runtime || process.env.TPOD_RUNTIME || 'runc').name,
     createCommand: argv,
     ...(flags['conmon-pidfile'] ? { conmonPidFile: resolve(flags['conmon-pidfile']) } : {}),
+    labels: Object.assign({}, ...labelsFromFiles, parseLabelFlags(flags.label ?? [])),
   };
   return {
     image,
@@ -172,13 +179,13 @@ function splitVolumeFlags(values: string[]): { binds: BindMountRequest[]; volume
   return { binds, volumes };
 }
 
-/** An --env-file's text; a missing or unreadable file is tpod's one-line error (125), as podman's. */
-function readEnvFile(file: string): string {
+/** An --env-file's or --label-file's text; a missing or unreadable file is a one-line error (125), as podman's. */
+function readFlagFile(file: string, kind: 'env' | 'label'): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
-    throw new NotFoundError(`env file ${file}: ${reason}`);
+    throw new NotFoundError(`${kind} file ${file}: ${reason}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { parseLabelFlags } from '../../src/labels.js';
 import { createVolume } from '../../src/volumes/store.js';
 
 export default class VolumeCreate extends BaseCommand<typeof VolumeCreate> {
@@ -12,7 +13,7 @@ export default class VolumeCreate extends BaseCommand<typeof VolumeCreate> {
   };
 
   async run(): Promise<void> {
-    const labels = Object.fromEntries((this.flags.label ?? []).map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')]));
+    const labels = parseLabelFlags(this.flags.label ?? []);
     this.log((await createVolume(this.engine, this.args.name, { labels, ignoreExisting: this.flags.ignore })).Name);
   }
 }

@@ -3,6 +3,7 @@
  * (src/spec) plus what tpod itself acts on — removal on exit, log driver, restart policy,
  * stop signal and timeout, the storage driver and the command line (generate systemd).
  */
+import type { Labels } from '../labels.js';
 import type { ContainerSpecOptions } from '../spec/options.js';
 
 export type LogDriver = 'k8s-file' | 'journald' | 'none';
@@ -24,4 +25,9 @@ export interface ContainerConfig {
   volumes?: string[];
   /** Anonymous volumes (`-v /path`): removed with the container by `rm -v` and --rm. */
   anonymousVolumes?: string[];
+  /**
+   * --label and --label-file; at create, the image's labels are merged under them, so
+   * this is what inspect shows (containers created before labels existed have none).
+   */
+  labels?: Labels;
 }

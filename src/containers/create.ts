@@ -18,6 +18,7 @@ import { createDone, markCreating } from './orphans.js';
 import { bindNamedVolume, type VolumeMountRequest } from '../spec/index.js';
 import { createVolume } from '../volumes/store.js';
 import { effectiveResources } from './resource-policy.js';
+import { containerLabels } from '../labels.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
 
@@ -44,6 +45,7 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
   if (!request.config.storageDriver) request.config.storageDriver = await engine.defaultStorageDriver();
   const snapshots = engine.snapshots(request.config.storageDriver);
   const image = await resolveImage(engine, request);
+  request.config.labels = containerLabels(image.config.config?.Labels, request.config.labels ?? {});
   await resolveVolumes(engine, request);
   const id = newContainerId();
   await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });

@@ -1,5 +1,6 @@
-/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited=, restart-policy= filters. */
+/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited=, label=, restart-policy= filters. */
 import { InvalidArgumentError } from '../errors.js';
+import { matchesLabelFilter } from '../labels.js';
 import type { ContainerRecord } from './store.js';
 
 export function filterContainers(containers: ContainerRecord[], filters: string[]): ContainerRecord[] {
@@ -23,6 +24,8 @@ function parseFilter(filter: string): (container: ContainerRecord) => boolean {
     case 'restart-policy':
       // tpod-restart.service starts `restart-policy=always` containers at boot (podman's).
       return (c) => c.config.restartPolicy.split(':')[0] === value;
+    case 'label':
+      return (c) => matchesLabelFilter(c.config.labels, value);
     case 'exited':
       return (c) => c.state === 'exited' && String(c.exitCode) === value;
     default:

@@ -71,8 +71,12 @@ export function psRow(container: ContainerRecord, imageCmd: string[] = []): PsRo
     Pid: container.pid ?? 0,
     Ports: '',
     AutoRemove: container.config.autoRemove,
-    Labels: {},
+    Labels: container.config.labels ?? {},
   };
+}
+
+function hasLabels(container: ContainerRecord): boolean {
+  return Object.keys(container.config.labels ?? {}).length > 0;
 }
 
 /** Go's zero time as a Unix time: what podman's JSON says for "never" (ExitedAt, StartedAt). */
@@ -97,7 +101,7 @@ export function psJson(container: ContainerRecord, imageCmd: string[] = []): Rec
     Image: container.imageName,
     ImageID: container.imageId,
     IsInfra: false,
-    Labels: null,
+    Labels: hasLabels(container) ? container.config.labels : null,
     Mounts: container.config.spec.mounts.map((mount) => mount.destination),
     Names: [container.name],
     Namespaces: {},
@@ -183,6 +187,7 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
       OpenStdin: spec.stdin,
       StopSignal: container.config.stopSignal ?? image?.config.config?.StopSignal ?? 'SIGTERM',
       StopTimeout: container.config.stopTimeout,
+      Labels: hasLabels(container) ? container.config.labels : null,
       CreateCommand: container.config.createCommand,
       SystemdMode: false,
     },

@@ -1,5 +1,6 @@
 /** `tpod images --filter`: podman's reference=, dangling=, id=, label= filters. */
 import { InvalidArgumentError } from '../errors.js';
+import { matchesLabelFilter } from '../labels.js';
 import type { ImageSummaryRow } from './report.js';
 
 type Predicate = (row: ImageSummaryRow) => boolean;
@@ -21,10 +22,8 @@ function parseFilter(filter: string): Predicate {
       return (row) => row.Dangling === (value === 'true');
     case 'id':
       return (row) => row.Id.startsWith(value);
-    case 'label': {
-      const [name, wanted] = value.split('=');
-      return (row) => name !== undefined && name in row.Labels && (wanted === undefined || row.Labels[name] === wanted);
-    }
+    case 'label':
+      return (row) => matchesLabelFilter(row.Labels, value);
     default:
       throw new InvalidArgumentError(`invalid filter "${filter}": unknown filter key "${key}"`);
   }

@@ -1,13 +1,14 @@
 // The container commands a podman user checks state with, and the ones that change a
 // container without running it: inspect (State, Config, HostConfig, Mounts, GraphDriver,
 // the systemd scope), wait, pause/unpause in ps, top, cp both ways, export, rename, port,
-// container prune, ps's flags, rm -v, restart and start -a.
+// container prune, ps's flags, labels, rm -v, restart and start -a.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { busyboxStore, eventually, inspectField, psAll, sleep, systemctl, uniqueName } from '../helpers/containers.js';
+import { fixtureLayout } from '../helpers/env.js';
 import { runTpod, tempDir, TPOD_BIN, tpodEnv, tpodOk } from '../helpers/tpod.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -452,5 +453,62 @@ describe('tpod ps flags', () => {
   it('the default table has podman\'s columns', async () => {
     const header = (await tpodOk(['ps', '-a'], { store })).split('\n')[0]!;
     assert.deepEqual(header.trim().split(/\s{2,}/), ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']);
+  });
+});
+
+describe('tpod labels: --label, --label-file, the image\'s labels, ps and images --filter label=', () => {
+  const store = busyboxStore();
+  const work = tempDir('tpod-labels-');
+  let labeledImage = '';
+  before(async () => {
+    await store.ready;
+    // An image with labels of its own: the busybox fixture with two labels added by umoci.
+    const layout = join(work.path, 'oci');
+    execFileSync('skopeo', ['copy', '-q', `oci:${fixtureLayout()}:busybox`, `oci:${layout}:busybox`]);
+    execFileSync('umoci', ['config', '--image', `${layout}:busybox`, '--tag', 'labeled', '--config.label', 'from-image=yes', '--config.label', 'shared=image']);
+    labeledImage = (await tpodOk(['pull', '-q', `oci:${layout}:labeled`], { store })).trim();
+  });
+  after(async () => {
+    await store.cleanup();
+    work.remove();
+  });
+
+  it('inspect shows the image\'s labels under the file\'s and the flags\'; ps and images filter on them', async () => {
+    const file = join(work.path, 'labels');
+    writeFileSync(file, '# a comment\n\nfrom-file=1\nshared=file\nno-equals-sign\n');
+    const name = uniqueName('labeled');
+    const plain = uniqueName('unlabeled');
+    await tpodOk(['create', '--name', name, '--label-file', file, '-l', 'shared=flag', '--label', 'empty', '-l', 'url=http://x/?a=b', labeledImage, 'true'], { store });
+    await tpodOk(['create', '--name', plain, 'busybox', 'true'], { store });
+
+    const labels = JSON.parse(await inspectField(store, name, '{{json .Config.Labels}}')) as Record<string, string>;
+    assert.deepEqual(labels, { 'from-image': 'yes', shared: 'flag', 'from-file': '1', empty: '', url: 'http://x/?a=b' });
+    assert.equal(await inspectField(store, plain, '{{json .Config.Labels}}'), 'null', 'none: null, as podman');
+
+    const filtered = async (filter: string) => (await tpodOk(['ps', '-a', '--filter', filter, '--format', '{{.Names}}'], { store })).split('\n').filter(Boolean);
+    assert.deepEqual(await filtered('label=shared=flag'), [name]);
+    assert.deepEqual(await filtered('label=empty'), [name], 'a key alone matches any value');
+    assert.deepEqual(await filtered('label=url=http://x/?a=b'), [name], 'a value may hold "="');
+    assert.deepEqual(await filtered('label=shared=image'), [], 'the flag overrode the image\'s value');
+    assert.deepEqual(await filtered('label=no-equals-sign'), [], 'a file line without "=" is skipped, as podman');
+
+    type Row = { Names: string[]; Labels: Record<string, string> | null };
+    const rows = JSON.parse(await tpodOk(['ps', '-a', '--format', 'json'], { store })) as Row[];
+    assert.equal(rows.find((row) => row.Names.includes(name))?.Labels?.['from-file'], '1');
+    assert.equal(rows.find((row) => row.Names.includes(plain))?.Labels, null);
+
+    const images = await tpodOk(['images', '-q', '--no-trunc', '--filter', 'label=from-image=yes'], { store });
+    assert.equal(images.trim(), `sha256:${labeledImage}`, "podman prints full IDs with their algorithm");
+  });
+
+  it('a label without a name or a missing label file: one line, exit 125, nothing created', async () => {
+    const before = await psAll(store);
+    const noName = await runTpod(['create', '-l', '=x', 'busybox', 'true'], { store });
+    assert.equal(noName.code, 125);
+    assert.match(noName.stderr, /^Error: invalid label --label "=x": the name is empty\n$/);
+    const missing = await runTpod(['create', '--label-file', join(work.path, 'no-such-file'), 'busybox', 'true'], { store });
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /^Error: label file .*no-such-file: no such file or directory\n$/);
+    assert.deepEqual(await psAll(store), before);
   });
 });

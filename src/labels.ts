@@ -1,0 +1,52 @@
+/**
+ * Container labels (`--label`, `--label-file`), as podman: `--label KEY=VALUE`, or `KEY`
+ * alone for an empty value. A label file holds `KEY=VALUE` lines; blank lines, `#`
+ * comments and lines without `=` are skipped (podman drops those too).
+ * Files are read first and flags override them; the container's labels start from the
+ * image's (its config's `Labels`), which the container's own override.
+ */
+import { InvalidArgumentError } from './errors.js';
+
+export type Labels = Record<string, string>;
+
+/** `--label` values, in order: a later one for the same key wins. */
+export function parseLabelFlags(values: readonly string[]): Labels {
+  const labels: Labels = {};
+  for (const value of values) addLabel(labels, value, `--label ${JSON.stringify(value)}`);
+  return labels;
+}
+
+/** The text of a `--label-file`; `name` (its path) goes into errors with the line number. */
+export function parseLabelFile(text: string, name: string): Labels {
+  const labels: Labels = {};
+  for (const [i, rawLine] of text.split('\n').entries()) {
+    const line = rawLine.replace(/\r$/, '').trim();
+    if (line === '' || line.startsWith('#') || !line.includes('=')) continue;
+    addLabel(labels, line, `${name}:${i + 1}`);
+  }
+  return labels;
+}
+
+/** The labels a container records: the image's, then the files', then the flags'. */
+export function containerLabels(imageLabels: Labels | undefined, ...own: Labels[]): Labels {
+  return Object.assign({}, imageLabels ?? {}, ...own);
+}
+
+function addLabel(labels: Labels, entry: string, where: string): void {
+  const eq = entry.indexOf('=');
+  const key = (eq === -1 ? entry : entry.slice(0, eq)).trim();
+  if (key === '') throw new InvalidArgumentError(`invalid label ${where}: the name is empty`);
+  if (/\s/.test(key)) throw new InvalidArgumentError(`invalid label ${where}: the name contains whitespace`);
+  labels[key] = eq === -1 ? '' : entry.slice(eq + 1);
+}
+
+/**
+ * `--filter label=KEY` (the key is set, any value) or `label=KEY=VALUE` (set to exactly
+ * VALUE), as podman's ps and images filters.
+ */
+export function matchesLabelFilter(labels: Labels | undefined, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  const key = eq === -1 ? filter : filter.slice(0, eq);
+  if (!labels || !Object.hasOwn(labels, key)) return false;
+  return eq === -1 || labels[key] === filter.slice(eq + 1);
+}
