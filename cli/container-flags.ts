@@ -18,6 +18,7 @@ import {
   defaultSpecOptions,
   parseEntrypoint,
   parseEnvFile,
+  parseAddHost,
   parseEnvFlags,
   parseSecurityOpts,
   parseTmpfsFlag,
@@ -52,6 +53,8 @@ export const containerFlags = {
   rm: Flags.boolean({ description: 'remove the container when it exits' }),
   volume: Flags.string({ char: 'v', multiple: true, multipleNonGreedy: true, description: 'bind mount HOST:CONTAINER[:ro]' }),
   tmpfs: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'mount a tmpfs at PATH[:OPTIONS]' }),
+  'shm-size': Flags.string({ description: 'size of /dev/shm (e.g. 256m; default 64000k)' }),
+  'add-host': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add NAME:IP (several names: NAME;NAME:IP) to /etc/hosts' }),
   'read-only': Flags.boolean({ description: 'mount the root filesystem read-only' }),
   'cap-add': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a capability (or ALL)' }),
   'cap-drop': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'drop a capability (or ALL)' }),
@@ -91,6 +94,8 @@ export interface ContainerFlagValues extends PullFlagValues {
   rm?: boolean;
   volume?: string[] | undefined;
   tmpfs?: string[] | undefined;
+  'shm-size'?: string | undefined;
+  'add-host'?: string[] | undefined;
   'read-only'?: boolean;
   'cap-add'?: string[] | undefined;
   'cap-drop'?: string[] | undefined;
@@ -127,6 +132,8 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     ...(flags.workdir ? { workdir: flags.workdir } : {}),
     ...(flags.user ? { user: flags.user } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
+    ...(flags['shm-size'] ? { shmSize: parseShmSize(flags['shm-size']) } : {}),
+    ...(flags['add-host']?.length ? { extraHosts: flags['add-host'].map((value) => (parseAddHost(value), value)) } : {}),
     tty: Boolean(flags.tty),
     stdin: Boolean(flags.interactive),
     readOnly: Boolean(flags['read-only']),
@@ -187,6 +194,13 @@ function readFlagFile(file: string, kind: 'env' | 'label'): string {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
     throw new NotFoundError(`${kind} file ${file}: ${reason}`);
   }
+}
+
+/** tmpfs refuses a size of 0 (it would mean unlimited): at least one page. */
+function parseShmSize(value: string): number {
+  const bytes = parseBytes(value, '--shm-size');
+  if (bytes < 4096) throw new InvalidArgumentError(`invalid size for --shm-size: "${value}" (at least 4k)`);
+  return bytes;
 }
 
 function parseNetwork(value: string): NetworkMode {

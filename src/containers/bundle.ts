@@ -33,7 +33,7 @@ export async function prepareBundle(engine: Engine, container: ContainerRecord, 
   const user = await resolveUser(root.readFile ?? root.path, options.user ?? imageConfig.config?.User);
   const hostname = options.hostname ?? container.id.slice(0, 12);
   await mkdir(paths.userdata, { recursive: true, mode: 0o700 });
-  const initFiles = await writeInitFiles(paths.userdata, hostname, options.network);
+  const initFiles = await writeInitFiles(paths.userdata, { hostname, network: options.network, extraHosts: options.extraHosts });
   const specOptions = { ...options, hostname, ...(cgroupsPath === undefined ? {} : { cgroupsPath }), ...rootlessOptions(engine, root.holder !== undefined) };
   const spec = buildRuntimeSpec(imageConfig, specOptions, { rootfs: root.path, rootMount: root.mount, initFiles, user });
   await writeBundle(paths.bundle, spec);

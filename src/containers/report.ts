@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine.js';
 import { normalizeCapability } from '../spec/capabilities.js';
+import { DEFAULT_SHM_SIZE } from '../spec/default-mounts.js';
 import { mergeEnv } from '../spec/env.js';
 import { humanAge, humanDuration } from '../ui/human.js';
 import { volumeDataDir } from '../volumes/store.js';
@@ -205,6 +206,8 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
       CpuPeriod: spec.resources?.cpuPeriod ?? 0,
       CpuShares: spec.resources?.cpuShares ?? 0,
       PidsLimit: spec.resources?.pidsLimit ?? 0,
+      ShmSize: spec.shmSize ?? DEFAULT_SHM_SIZE,
+      ExtraHosts: spec.extraHosts ?? [],
       RestartPolicy: { Name: container.config.restartPolicy.split(':')[0], MaximumRetryCount: Number(container.config.restartPolicy.split(':')[1] ?? 0) },
       LogConfig: { Type: container.config.logDriver, Path: paths.log },
       Init: spec.init !== undefined,

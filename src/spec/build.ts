@@ -102,6 +102,7 @@ function buildMounts(options: ContainerSpecOptions, initFiles: InitFilePaths): M
       hostNetwork: options.network === 'host',
       userNamespace: hasUserNamespace(options),
       ttyGroupMapped: !options.gidMappings?.length || maps(options.gidMappings, 5),
+      shmSize: options.shmSize,
     }),
     ...initFileMounts(initFiles),
   ];

@@ -14,7 +14,12 @@ export interface DefaultMountOptions {
   userNamespace: boolean;
   /** Container gid 5 (tty) exists in the user namespace, or there is none. */
   ttyGroupMapped: boolean;
+  /** Bytes of /dev/shm (`--shm-size`); DEFAULT_SHM_SIZE when unset. */
+  shmSize?: number | undefined;
 }
+
+/** podman's default /dev/shm: 64000k. */
+export const DEFAULT_SHM_SIZE = 64_000 * 1024;
 
 const NO_SUID_EXEC_DEV = ['nosuid', 'noexec', 'nodev'];
 
@@ -26,11 +31,16 @@ export function kernelMounts(options: DefaultMountOptions): Mount[] {
     // /dev is a small tmpfs the runtime fills with the default device nodes.
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: devptsOptions(options.ttyGroupMapped) },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: [...NO_SUID_EXEC_DEV, 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: [...NO_SUID_EXEC_DEV, 'mode=1777', `size=${shmSizeOption(options.shmSize ?? DEFAULT_SHM_SIZE)}`] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: [...NO_SUID_EXEC_DEV] },
     sysMount(options, access),
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [...NO_SUID_EXEC_DEV, 'relatime', access] },
   ];
+}
+
+/** In KiB when whole (as podman writes `size=64000k`), else in bytes. */
+function shmSizeOption(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024}k` : String(bytes);
 }
 
 /**

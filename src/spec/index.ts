@@ -14,3 +14,4 @@ export { INIT_PATH, type InitFilePaths } from './default-mounts.js';
 export { detectHostFacts, type HostFacts } from './host.js';
 export { defaultSpecOptions, type ContainerSpecOptions, type MountRequest, type BindMountRequest, type TmpfsMountRequest, type UlimitRequest, type ResourceRequest, type NetworkMode } from './options.js';
 export type * from './types.js';
+export { parseAddHost } from './extra-hosts.js';

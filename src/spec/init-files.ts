@@ -5,8 +5,9 @@
  * the image untouched and lets each container have its own hostname.
  *
  * - hostname: the container's hostname and a newline.
- * - hosts: localhost on 127.0.0.1 and ::1, and the hostname on both so it resolves without
- *   a network; with `--network host`, the host's own /etc/hosts plus the hostname.
+ * - hosts: `--add-host` entries first (the first match wins, so they override), then
+ *   localhost on 127.0.0.1 and ::1, and the hostname on both so it resolves without a
+ *   network; with `--network host`, the host's own /etc/hosts plus the hostname.
  * - resolv.conf: with `--network host`, the host's verbatim. Otherwise the host's without
  *   nameservers on loopback (127.0.0.0/8, ::1): in a new network namespace loopback is the
  *   container's own, where no resolver listens. When the host runs systemd-resolved's stub
@@ -19,6 +20,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { InitFilePaths } from './default-mounts.js';
+import { extraHostLines } from './extra-hosts.js';
 import type { NetworkMode } from './options.js';
 
 /**
@@ -36,7 +38,19 @@ export function hostnameFile(hostname: string): string {
   return `${validateHostname(hostname)}\n`;
 }
 
-export function hostsFile(hostname: string, network: NetworkMode, hostHosts = ''): string {
+/** What the generated files depend on in the container's configuration. */
+export interface InitFileOptions {
+  hostname: string;
+  network: NetworkMode;
+  /** `--add-host` values. */
+  extraHosts?: readonly string[] | undefined;
+}
+
+export function hostsFile(container: InitFileOptions, hostHosts = ''): string {
+  return extraHostLines(container.extraHosts ?? []) + baseHostsFile(container.hostname, container.network, hostHosts);
+}
+
+function baseHostsFile(hostname: string, network: NetworkMode, hostHosts: string): string {
   validateHostname(hostname);
   if (network === 'host') {
     const base = hostHosts === '' || hostHosts.endsWith('\n') ? hostHosts : `${hostHosts}\n`;
@@ -100,11 +114,12 @@ export interface InitFileContents {
   resolvConf: string;
 }
 
-export function initFileContents(hostname: string, network: NetworkMode, host: HostNetworkFiles): InitFileContents {
+export function initFileContents(container: InitFileOptions, host: HostNetworkFiles): InitFileContents {
+  const { hostname, network } = container;
   const useUpstream = network !== 'host' && host.resolvedUpstream !== undefined && onlyLoopbackNameservers(host.resolvConf);
   return {
     hostname: hostnameFile(hostname),
-    hosts: hostsFile(hostname, network, host.hosts),
+    hosts: hostsFile(container, host.hosts),
     resolvConf: resolvConfFile(useUpstream ? (host.resolvedUpstream ?? '') : host.resolvConf, network),
   };
 }
@@ -114,8 +129,8 @@ export function initFileContents(hostname: string, network: NetworkMode, host: H
  * through a temporary name and rename(2), so a bind mount never sees a half-written file.
  * Mode 0644: programs run as any user read them.
  */
-export async function writeInitFiles(dir: string, hostname: string, network: NetworkMode, host?: HostNetworkFiles): Promise<InitFilePaths> {
-  const contents = initFileContents(hostname, network, host ?? (await readHostNetworkFiles()));
+export async function writeInitFiles(dir: string, container: InitFileOptions, host?: HostNetworkFiles): Promise<InitFilePaths> {
+  const contents = initFileContents(container, host ?? (await readHostNetworkFiles()));
   const paths: InitFilePaths = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') };
   await writeAtomically(paths.hostname, contents.hostname);
   await writeAtomically(paths.hosts, contents.hosts);

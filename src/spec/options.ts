@@ -103,6 +103,10 @@ export interface ContainerSpecOptions {
   runtimeInUserNamespace?: boolean;
   /** `--umask`, podman's default 0022. */
   umask?: number;
+  /** `--shm-size` in bytes; unset: podman's 64000k. */
+  shmSize?: number;
+  /** `--add-host` values as given (`NAME[;NAME]:IP`, checked by extra-hosts.ts). */
+  extraHosts?: string[];
 }
 
 /** Options for a plain `tpod run IMAGE`: what every flag means when not given. */

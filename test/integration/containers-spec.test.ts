@@ -42,6 +42,36 @@ describe('run flags seen from inside the container', () => {
     assert.equal(own.trim(), (await inspectField(store, name, '{{.Id}}')).slice(0, 12));
   });
 
+  it('--add-host names resolve inside (before the defaults); --shm-size sizes /dev/shm; inspect shows both', async () => {
+    const name = uniqueName('hosts');
+    const out = await tpodOk(
+      ['run', '--name', name, '--add-host', 'db:10.0.0.5', '--add-host', 'a;b:fe80::1', '--shm-size', '10m', 'busybox', 'sh', '-c', 'head -n 2 /etc/hosts; ping -c1 -W1 b 2>&1 | head -n1; grep " /dev/shm " /proc/mounts'],
+      { store },
+    );
+    assert.match(out, /^10\.0\.0\.5\tdb\nfe80::1\ta b\n/);
+    assert.match(out, /^PING b \(fe80::1\)/m, 'a name resolves to the address given (ping then finds no network)');
+    assert.match(out, /^shm \/dev\/shm tmpfs \S*size=10240k/m);
+    assert.equal(await inspectField(store, name, '{{.HostConfig.ShmSize}}'), '10485760');
+    assert.equal(await inspectField(store, name, '{{json .HostConfig.ExtraHosts}}'), '["db:10.0.0.5","a;b:fe80::1"]');
+
+    const plain = await inside([], 'grep " /dev/shm " /proc/mounts');
+    assert.match(plain, /size=64000k/, 'podman\'s default size');
+  });
+
+  it('a bad --add-host or --shm-size is one line, exit 125, and no container', async () => {
+    const name = uniqueName('badhost');
+    for (const [flags, message] of [
+      [['--add-host', 'db'], /^Error: bad format for --add-host "db": expected NAME:IP\n$/],
+      [['--add-host', 'db:300.1.1.1'], /^Error: invalid IP address in --add-host "db:300.1.1.1"\n$/],
+      [['--shm-size', 'lots'], /^Error: invalid size for --shm-size: "lots"/],
+    ] as const) {
+      const result = await runTpod(['run', '--name', name, ...flags, 'busybox', 'true'], { store });
+      assert.equal(result.code, 125, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal((await runTpod(['inspect', name], { store })).code, 125, 'nothing created');
+    }
+  });
+
   it('-e, --env-file and -e NAME (the caller\'s value): -e wins over the file, the image\'s PATH stays', async () => {
     const envFile = join(dir.path, 'env');
     writeFileSync(envFile, '# a comment\nFROM_FILE=file value\nBOTH=from-file\n\n');

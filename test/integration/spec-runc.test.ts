@@ -98,7 +98,7 @@ describe('runtime specs run by plain runc and crun', () => {
     image = await fixtureImageConfig(layout, 'busybox');
     const run = join(dir.path, 'run');
     await mkdir(run);
-    initFiles = await writeInitFiles(run, HOSTNAME, 'none');
+    initFiles = await writeInitFiles(run, { hostname: HOSTNAME, network: 'none' });
   });
 
   after(() => {
