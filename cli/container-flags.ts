@@ -20,11 +20,13 @@ import {
   parseEnvFile,
   parseAddHost,
   parseEnvFlags,
+  parseMountFlag,
   parseSecurityOpts,
   parseTmpfsFlag,
   parseUlimit,
   parseVolumeFlag,
   type BindMountRequest,
+  type TmpfsMountRequest,
   type VolumeMountRequest,
   type NetworkMode,
   type ResourceRequest,
@@ -53,6 +55,7 @@ export const containerFlags = {
   rm: Flags.boolean({ description: 'remove the container when it exits' }),
   volume: Flags.string({ char: 'v', multiple: true, multipleNonGreedy: true, description: 'bind mount HOST:CONTAINER[:ro]' }),
   tmpfs: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'mount a tmpfs at PATH[:OPTIONS]' }),
+  mount: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'mount type=bind|volume|tmpfs,source=…,destination=…[,readonly]' }),
   'shm-size': Flags.string({ description: 'size of /dev/shm (e.g. 256m; default 64000k)' }),
   'add-host': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add NAME:IP (several names: NAME;NAME:IP) to /etc/hosts' }),
   'read-only': Flags.boolean({ description: 'mount the root filesystem read-only' }),
@@ -94,6 +97,7 @@ export interface ContainerFlagValues extends PullFlagValues {
   rm?: boolean;
   volume?: string[] | undefined;
   tmpfs?: string[] | undefined;
+  mount?: string[] | undefined;
   'shm-size'?: string | undefined;
   'add-host'?: string[] | undefined;
   'read-only'?: boolean;
@@ -123,7 +127,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFlagFile(file, 'env'), file));
   const labelsFromFiles = (flags['label-file'] ?? []).map((file) => parseLabelFile(readFlagFile(file, 'label'), file));
-  const volumeFlags = splitVolumeFlags(flags.volume ?? []);
+  const volumeFlags = splitMountRequests([...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).map(parseMountFlag)]);
   const spec = {
     ...defaultSpecOptions(),
     ...(command.length ? { command } : {}),
@@ -137,7 +141,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     tty: Boolean(flags.tty),
     stdin: Boolean(flags.interactive),
     readOnly: Boolean(flags['read-only']),
-    mounts: [...volumeFlags.binds, ...(flags.tmpfs ?? []).map(parseTmpfsFlag)],
+    mounts: [...volumeFlags.binds, ...(flags.tmpfs ?? []).map(parseTmpfsFlag), ...volumeFlags.tmpfs],
     capAdd: flags['cap-add'] ?? [],
     capDrop: flags['cap-drop'] ?? [],
     privileged: Boolean(flags.privileged),
@@ -173,17 +177,24 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
   };
 }
 
-/** `-v /host:/ctr` is a bind mount; `-v name:/ctr` and `-v /ctr` are (named, anonymous) volumes. */
-function splitVolumeFlags(values: string[]): { binds: BindMountRequest[]; volumes: VolumeMountRequest[] } {
-  const binds: BindMountRequest[] = [];
-  const volumes: VolumeMountRequest[] = [];
-  for (const request of values.map(parseVolumeFlag)) {
+/**
+ * `-v /host:/ctr` and `--mount type=bind` are bind mounts; `-v name:/ctr`, `-v /ctr` and
+ * `--mount type=volume` (named, anonymous) volumes; `--mount type=tmpfs` a tmpfs.
+ */
+function splitMountRequests(requests: Array<BindMountRequest | VolumeMountRequest | TmpfsMountRequest>): {
+  binds: BindMountRequest[];
+  volumes: VolumeMountRequest[];
+  tmpfs: TmpfsMountRequest[];
+} {
+  const split = { binds: [] as BindMountRequest[], volumes: [] as VolumeMountRequest[], tmpfs: [] as TmpfsMountRequest[] };
+  for (const request of requests) {
     if (request.type === 'bind') {
       checkBindSource(request);
-      binds.push(request);
-    } else volumes.push(request);
+      split.binds.push(request);
+    } else if (request.type === 'volume') split.volumes.push(request);
+    else split.tmpfs.push(request);
   }
-  return { binds, volumes };
+  return split;
 }
 
 /** An --env-file's or --label-file's text; a missing or unreadable file is a one-line error (125), as podman's. */

@@ -15,3 +15,4 @@ export { detectHostFacts, type HostFacts } from './host.js';
 export { defaultSpecOptions, type ContainerSpecOptions, type MountRequest, type BindMountRequest, type TmpfsMountRequest, type UlimitRequest, type ResourceRequest, type NetworkMode } from './options.js';
 export type * from './types.js';
 export { parseAddHost } from './extra-hosts.js';
+export { parseMountFlag } from './mount-flag.js';

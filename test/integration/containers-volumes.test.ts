@@ -142,6 +142,50 @@ describe('volumes and mounts inside containers', () => {
     assert.match(second.stdout, /^0$/m, 'empty again on the next start');
   });
 
+  it('--mount type=bind|volume|tmpfs: the same mounts as -v and --tmpfs, in docker\'s long form', async () => {
+    writeFileSync(join(host.path, 'long-form'), 'bound\n');
+    const volume = uniqueName('mountvol');
+    const name = uniqueName('mountflag');
+    const run = await runTpod(
+      [
+        'run', '--name', name,
+        '--mount', `type=bind,src=${host.path},dst=/h,readonly`,
+        '--mount', `type=volume,source=${volume},target=/v`,
+        '--mount', 'type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=700',
+        'busybox', 'sh', '-c', 'cat /h/long-form; echo x > /h/no; echo ro=$?; echo kept > /v/f; grep " /t " /proc/mounts; stat -c %a /t',
+      ],
+      { store },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split('\n');
+    assert.equal(lines[0], 'bound');
+    assert.equal(lines[1], 'ro=1', 'readonly refuses writes');
+    assert.match(lines[2]!, /^tmpfs \/t tmpfs rw,.*size=1024k/);
+    assert.equal(lines[3], '700');
+    assert.equal(await tpodOk(['run', '--rm', '-v', `${volume}:/again`, 'busybox', 'cat', '/again/f'], { store }), 'kept\n', 'a named volume, created on first use');
+    const mounts = JSON.parse(await tpodOk(['inspect', '--format', '{{json .Mounts}}', name], { store })) as Array<{ Type: string; Destination: string; RW: boolean; Name?: string }>;
+    assert.deepEqual(
+      mounts.map((m) => [m.Type, m.Destination, m.RW]).sort(),
+      [
+        ['bind', '/h', false],
+        ['tmpfs', '/t', true],
+        ['volume', '/v', true],
+      ].sort(),
+    );
+
+    for (const [flag, message] of [
+      ['type=bind,dst=/x', /a bind mount needs source=\/absolute\/host\/path/],
+      ['type=tmpfs', /destination \(dst, target\) is required/],
+      ['type=image,src=busybox,dst=/i', /type "image" is not supported/],
+      [`type=bind,src=${host.path},dst=/x,tmpfs-size=1m`, /tmpfs-size does not apply to type=bind/],
+    ] as const) {
+      const bad = await runTpod(['run', '--rm', '--mount', flag, 'busybox', 'true'], { store });
+      assert.equal(bad.code, 125, flag);
+      assert.match(bad.stderr, message);
+      assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1, 'one line');
+    }
+  });
+
   it('--read-only: the root filesystem refuses writes; /tmp and volumes stay writable', async () => {
     const volume = uniqueName('rw');
     const run = await runTpod(

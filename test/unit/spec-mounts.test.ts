@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
 import { bindNamedVolume, checkBindSource, combineMounts, parseTmpfsFlag, parseVolumeFlag, sortMounts, toOciMount } from '../../src/spec/mounts.js';
+import { parseMountFlag } from '../../src/spec/mount-flag.js';
 import type { Mount } from '../../src/spec/types.js';
 
 describe('-v parsing', () => {
@@ -56,6 +57,28 @@ describe('--tmpfs parsing', () => {
     assert.throws(() => parseTmpfsFlag('/t:bogus'), /invalid option "bogus" in tmpfs "\/t:bogus"/);
     assert.throws(() => parseTmpfsFlag('/t:size'), InvalidArgumentError);
     assert.throws(() => parseTmpfsFlag('t'), /not an absolute path/);
+  });
+});
+
+describe('--mount parsing', () => {
+  it('gives what -v and --tmpfs give for the same mount', () => {
+    assert.deepEqual(parseMountFlag('type=bind,source=/a,target=/b,readonly'), parseVolumeFlag('/a:/b:ro'));
+    assert.deepEqual(parseMountFlag('type=bind,src=/a,dst=/b,bind-propagation=rshared,bind-nonrecursive'), parseVolumeFlag('/a:/b:rw,bind,rshared'));
+    assert.deepEqual(parseMountFlag('type=volume,src=cache,dst=/c,ro=true,volume-nocopy'), parseVolumeFlag('cache:/c:ro,nocopy'));
+    assert.deepEqual(parseMountFlag('dst=/anon'), parseVolumeFlag('/anon'), 'type defaults to volume; no source: anonymous');
+    assert.deepEqual(parseMountFlag('type=tmpfs,dst=/t,tmpfs-size=64m,tmpfs-mode=1777'), parseTmpfsFlag('/t:size=64m,mode=1777'));
+    assert.deepEqual(parseMountFlag('type=bind,src=/a,dst=/b,readonly=false'), parseVolumeFlag('/a:/b'));
+  });
+  it('refuses what does not fit the type, in one line naming the flag', () => {
+    const refused = (value: string, reason: RegExp) => assert.throws(() => parseMountFlag(value), (err: unknown) => err instanceof InvalidArgumentError && reason.test(err.message) && !err.message.includes('\n'));
+    refused('type=bind,src=relative,dst=/b', /a bind mount needs source=\/absolute\/host\/path/);
+    refused('type=volume,src=/host,dst=/b', /use type=bind for a host path/);
+    refused('type=tmpfs,dst=/t,tmpfs-mode=rwx', /tmpfs-mode "rwx" is not an octal mode/);
+    refused('type=tmpfs,dst=/t,tmpfs-size=lots', /tmpfs-size "lots" is not a size/);
+    refused('type=volume,dst=/v,bind-propagation=shared', /bind-propagation does not apply to type=volume/);
+    refused('type=bind,src=/a,src=/b,dst=/c', /source given more than once/);
+    refused('type=bind,src=/a,dst=/b,ro=maybe', /readonly=maybe is neither true nor false/);
+    refused('type=devpts,dst=/d', /type "devpts" is not supported/);
   });
 });
 
