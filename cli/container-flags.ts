@@ -19,6 +19,7 @@ import {
   parseEntrypoint,
   parseEnvFile,
   parseAddHost,
+  parseDeviceFlag,
   parseEnvFlags,
   parseMountFlag,
   parseSecurityOpts,
@@ -57,6 +58,7 @@ export const containerFlags = {
   tmpfs: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'mount a tmpfs at PATH[:OPTIONS]' }),
   mount: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'mount type=bind|volume|tmpfs,source=…,destination=…[,readonly]' }),
   'shm-size': Flags.string({ description: 'size of /dev/shm (e.g. 256m; default 64000k)' }),
+  device: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a host device HOST[:CONTAINER][:PERMISSIONS] (permissions: rwm)' }),
   'add-host': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add NAME:IP (several names: NAME;NAME:IP) to /etc/hosts' }),
   'read-only': Flags.boolean({ description: 'mount the root filesystem read-only' }),
   'cap-add': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a capability (or ALL)' }),
@@ -100,6 +102,7 @@ export interface ContainerFlagValues extends PullFlagValues {
   mount?: string[] | undefined;
   'shm-size'?: string | undefined;
   'add-host'?: string[] | undefined;
+  device?: string[] | undefined;
   'read-only'?: boolean;
   'cap-add'?: string[] | undefined;
   'cap-drop'?: string[] | undefined;
@@ -137,6 +140,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     ...(flags.user ? { user: flags.user } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
     ...(flags['shm-size'] ? { shmSize: parseShmSize(flags['shm-size']) } : {}),
+    ...(flags.device?.length ? { devices: flags.device.map((value) => parseDeviceFlag(value)) } : {}),
     ...(flags['add-host']?.length ? { extraHosts: flags['add-host'].map((value) => (parseAddHost(value), value)) } : {}),
     tty: Boolean(flags.tty),
     stdin: Boolean(flags.interactive),

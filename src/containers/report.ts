@@ -208,6 +208,7 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
       PidsLimit: spec.resources?.pidsLimit ?? 0,
       ShmSize: spec.shmSize ?? DEFAULT_SHM_SIZE,
       ExtraHosts: spec.extraHosts ?? [],
+      Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
       RestartPolicy: { Name: container.config.restartPolicy.split(':')[0], MaximumRetryCount: Number(container.config.restartPolicy.split(':')[1] ?? 0) },
       LogConfig: { Type: container.config.logDriver, Path: paths.log },
       Init: spec.init !== undefined,

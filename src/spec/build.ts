@@ -14,6 +14,7 @@ import type { ImageConfig } from '../oci/types.js';
 import { processArgs } from './args.js';
 import { effectiveCapabilityList, processCapabilities } from './capabilities.js';
 import { initBinaryMount, initFileMounts, INIT_PATH, kernelMounts, readOnlyTmpfsMounts, type InitFilePaths } from './default-mounts.js';
+import { deviceAllowRules, deviceBindMounts, linuxDevices } from './device-flag.js';
 import { deviceCgroupRules } from './devices.js';
 import { mergeEnv } from './env.js';
 import { detectHostFacts, type HostFacts } from './host.js';
@@ -108,6 +109,7 @@ function buildMounts(options: ContainerSpecOptions, initFiles: InitFilePaths): M
   ];
   if (options.readOnly && options.readOnlyTmpfs !== false) defaults.push(...readOnlyTmpfsMounts());
   if (options.init) defaults.push(initBinaryMount(options.init));
+  if (options.devices?.length && devicesAreBound(options)) defaults.push(...deviceBindMounts(options.devices));
   checkUniqueDestinations(options.mounts);
   return combineMounts(defaults, options.mounts.map(toOciMount));
 }
@@ -120,6 +122,10 @@ function buildLinux(options: ContainerSpecOptions, host: HostFacts, capabilities
     readonlyPaths: readonlyPaths(options.privileged),
     resources: { devices: deviceCgroupRules(options.privileged), ...linuxResources(options.resources) },
   };
+  if (options.devices?.length && !devicesAreBound(options)) {
+    linux.devices = linuxDevices(options.devices);
+    linux.resources!.devices!.push(...deviceAllowRules(options.devices));
+  }
   if (userNamespace) {
     linux.uidMappings = (options.uidMappings ?? []).map((m) => ({ ...m }));
     linux.gidMappings = (options.gidMappings ?? []).map((m) => ({ ...m }));
@@ -130,6 +136,11 @@ function buildLinux(options: ContainerSpecOptions, host: HostFacts, capabilities
 }
 
 /** Both mappings or neither: a user namespace with only one of them cannot set ids. */
+/** In a user namespace no device node can be made: `--device` nodes are bind-mounted. */
+function devicesAreBound(options: ContainerSpecOptions): boolean {
+  return hasUserNamespace(options) || options.runtimeInUserNamespace === true;
+}
+
 function hasUserNamespace(options: ContainerSpecOptions): boolean {
   const uid = (options.uidMappings?.length ?? 0) > 0;
   const gid = (options.gidMappings?.length ?? 0) > 0;

@@ -16,3 +16,4 @@ export { defaultSpecOptions, type ContainerSpecOptions, type MountRequest, type 
 export type * from './types.js';
 export { parseAddHost } from './extra-hosts.js';
 export { parseMountFlag } from './mount-flag.js';
+export { parseDeviceFlag, type DeviceRequest } from './device-flag.js';

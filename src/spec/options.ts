@@ -5,6 +5,7 @@
  * `parseVolumeFlag`/`parseTmpfsFlag`, ulimits.ts `parseUlimit`, security-opts.ts
  * `parseSecurityOpts`); build.ts turns them, with the image config, into a RuntimeSpec.
  */
+import type { DeviceRequest } from './device-flag.js';
 import type { IDMapping } from './types.js';
 
 /** `-v /host:/ctr[:opts]` (named volumes resolved by the caller to a host path). */
@@ -107,6 +108,8 @@ export interface ContainerSpecOptions {
   shmSize?: number;
   /** `--add-host` values as given (`NAME[;NAME]:IP`, checked by extra-hosts.ts). */
   extraHosts?: string[];
+  /** `--device`, resolved against the host's nodes at create (device-flag.ts). */
+  devices?: DeviceRequest[];
 }
 
 /** Options for a plain `tpod run IMAGE`: what every flag means when not given. */

@@ -58,6 +58,23 @@ describe('run flags seen from inside the container', () => {
     assert.match(plain, /size=64000k/, 'podman\'s default size');
   });
 
+  it('--device: the node appears with the host\'s numbers; the device cgroup grants only the permissions given', async () => {
+    // /dev/loop-control opens without CAP_SYS_ADMIN (only its ioctls need it), and a read of
+    // it fails "Invalid argument": an open the cgroup refuses fails "Operation not permitted".
+    const name = uniqueName('device');
+    const out = await tpodOk(['run', '--name', name, '--device', '/dev/loop-control:/dev/lc', 'busybox', 'sh', '-c', 'stat -c "%F %t:%T" /dev/lc; cat /dev/lc 2>&1; true'], { store });
+    assert.match(out, /^character special file a:ed\n/, 'major 10, minor 237 (hex)');
+    assert.match(out, /Invalid argument/, 'opened: the cgroup allows it');
+    assert.equal(await inspectField(store, name, '{{json .HostConfig.Devices}}'), '[{"PathOnHost":"/dev/loop-control","PathInContainer":"/dev/lc","CgroupPermissions":"rwm"}]');
+    const mknodOnly = await inside(['--device', '/dev/loop-control:m'], 'cat /dev/loop-control 2>&1; true');
+    assert.match(mknodOnly, /Operation not permitted/, 'm alone: the node exists but cannot be opened');
+    const without = await inside([], 'cat /dev/loop-control 2>&1; true');
+    assert.match(without, /No such file or directory/);
+    const bad = await runTpod(['run', '--rm', '--device', '/etc/hostname', 'busybox', 'true'], { store });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: --device \/etc\/hostname is not a device node\n$/);
+  });
+
   it('a bad --add-host or --shm-size is one line, exit 125, and no container', async () => {
     const name = uniqueName('badhost');
     for (const [flags, message] of [

@@ -144,6 +144,13 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
     }
   });
 
+  it('--device: the host node is bound in; a node the user cannot open stays closed inside', async () => {
+    // /dev/fuse is 0666 (the user may open it), /dev/net/tun 0600 root's (the user may not).
+    const out = await userOk(user, ['run', '--rm', '--device', '/dev/fuse', '--device', '/dev/net/tun:/dev/tun0', busybox(), 'sh', '-c', 'ls -l /dev/fuse | cut -c1; cat /dev/tun0 2>&1; true']);
+    assert.match(out, /^c\n/, '/dev/fuse is a character device inside');
+    assert.match(out, /Permission denied/, 'no more access than the user has on the host');
+  });
+
   it('rm of a container that wrote files as other users, and rmi of its image, leave nothing behind', async () => {
     const name = uniqueName('rlw');
     await userOk(user, ['run', '--name', name, multilayer(), 'sh', '-c', 'mkdir -p /w/d && echo x > /w/d/f && chown -R 1000:1000 /w && chmod 500 /w/d']);

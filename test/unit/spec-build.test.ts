@@ -5,6 +5,7 @@ import type { ImageConfig } from '../../src/oci/types.js';
 import { buildRuntimeSpec, type BuildContext } from '../../src/spec/build.js';
 import { DEFAULT_CAPABILITIES } from '../../src/spec/capabilities.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../../src/spec/masked-paths.js';
+import { parseDeviceFlag } from '../../src/spec/device-flag.js';
 import { parseTmpfsFlag, parseVolumeFlag } from '../../src/spec/mounts.js';
 import { defaultSpecOptions, type BindMountRequest, type ContainerSpecOptions } from '../../src/spec/options.js';
 import type { Mount, RuntimeSpec } from '../../src/spec/types.js';
@@ -185,5 +186,48 @@ describe('buildRuntimeSpec: linux', () => {
     assert.throws(() => build({ resources: { memory: 64 << 20, memorySwap: 1 << 20 } }), /must be at least --memory/);
     assert.throws(() => build({ resources: { memorySwap: -1 } }), /--memory-swap needs --memory/);
     assert.throws(() => build({ resources: { cpuShares: -5 } }), /invalid --cpu-shares -5/);
+  });
+});
+
+describe('--device', () => {
+  // A fake stat of a character device 10:200 (as /dev/net/tun), mode 0600, root's.
+  const tun = { isCharacterDevice: () => true, isBlockDevice: () => false, rdev: (10 << 8) | 200, mode: 0o20600, uid: 0, gid: 0 } as unknown as import('node:fs').Stats;
+  const stat = () => tun;
+
+  it('parses HOST, HOST:CONTAINER, HOST:PERMISSIONS and HOST:CONTAINER:PERMISSIONS', () => {
+    assert.deepEqual(
+      ['/dev/net/tun', '/dev/net/tun:/dev/tun0', '/dev/net/tun:r', '/dev/net/tun:/dev/tun0:rw'].map((v) => {
+        const d = parseDeviceFlag(v, stat);
+        return [d.containerPath, d.permissions, d.type, d.major, d.minor, d.fileMode];
+      }),
+      [
+        ['/dev/net/tun', 'rwm', 'c', 10, 200, 0o600],
+        ['/dev/tun0', 'rwm', 'c', 10, 200, 0o600],
+        ['/dev/net/tun', 'r', 'c', 10, 200, 0o600],
+        ['/dev/tun0', 'rw', 'c', 10, 200, 0o600],
+      ],
+    );
+  });
+
+  it('refuses bad forms, bad permissions and what is not a device, in one line', () => {
+    assert.throws(() => parseDeviceFlag('dev/x', stat), /"dev\/x" is not an absolute path/);
+    assert.throws(() => parseDeviceFlag('/dev/x:/y:rwx', stat), /permissions "rwx" are not a set of r, w and m/);
+    assert.throws(() => parseDeviceFlag('/dev/x:rr', stat), /permissions "rr"/);
+    assert.throws(() => parseDeviceFlag('/a:/b:r:w', stat), /expected HOST\[:CONTAINER\]\[:PERMISSIONS\]/);
+    assert.throws(() => parseDeviceFlag('/etc/hostname'), /--device \/etc\/hostname is not a device node/);
+    assert.throws(() => parseDeviceFlag('/dev/no-such-device'), /--device \/dev\/no-such-device: no such file or directory/);
+  });
+
+  it('as root: the runtime makes the node and the device cgroup allows just the permissions given', () => {
+    const spec = build({ devices: [parseDeviceFlag('/dev/net/tun:/dev/tun0:rw', stat)] });
+    assert.deepEqual(spec.linux?.devices, [{ path: '/dev/tun0', type: 'c', major: 10, minor: 200, fileMode: 0o600, uid: 0, gid: 0 }]);
+    assert.deepEqual(spec.linux?.resources?.devices?.at(-1), { allow: true, type: 'c', major: 10, minor: 200, access: 'rw' });
+    assert.equal(mountAt(spec, '/dev/tun0'), undefined);
+  });
+
+  it('in a user namespace: the host node is bind-mounted instead', () => {
+    const spec = build({ devices: [parseDeviceFlag('/dev/net/tun', stat)], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
+    assert.equal(spec.linux?.devices, undefined);
+    assert.deepEqual(mountAt(spec, '/dev/net/tun'), { destination: '/dev/net/tun', type: 'bind', source: '/dev/net/tun', options: ['bind', 'rprivate', 'nosuid', 'noexec'] });
   });
 });
