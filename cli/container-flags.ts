@@ -50,6 +50,8 @@ export const containerFlags = {
   entrypoint: Flags.string({ description: 'override the image\'s entrypoint (a string or a JSON array)' }),
   workdir: Flags.string({ char: 'w', description: 'working directory inside the container' }),
   user: Flags.string({ char: 'u', description: 'user[:group] to run as, names or IDs' }),
+  'group-add': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a supplementary group (a name from the image\'s /etc/group, or a GID)' }),
+  umask: Flags.string({ description: 'umask of the container\'s processes (octal, default 0022)' }),
   hostname: Flags.string({ char: 'h', description: 'container host name' }),
   interactive: Flags.boolean({ char: 'i', description: 'keep stdin open' }),
   tty: Flags.boolean({ char: 't', description: 'allocate a pseudo-terminal' }),
@@ -93,6 +95,8 @@ export interface ContainerFlagValues extends PullFlagValues {
   entrypoint?: string | undefined;
   workdir?: string | undefined;
   user?: string | undefined;
+  'group-add'?: string[] | undefined;
+  umask?: string | undefined;
   hostname?: string | undefined;
   interactive?: boolean;
   tty?: boolean;
@@ -138,6 +142,8 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     env: [...envFromFiles, ...parseEnvFlags(flags.env ?? [])],
     ...(flags.workdir ? { workdir: flags.workdir } : {}),
     ...(flags.user ? { user: flags.user } : {}),
+    ...(flags['group-add']?.length ? { groupAdd: flags['group-add'].map(checkGroupAdd) } : {}),
+    ...(flags.umask !== undefined ? { umask: parseUmask(flags.umask) } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
     ...(flags['shm-size'] ? { shmSize: parseShmSize(flags['shm-size']) } : {}),
     ...(flags.device?.length ? { devices: flags.device.map((value) => parseDeviceFlag(value)) } : {}),
@@ -209,6 +215,19 @@ function readFlagFile(file: string, kind: 'env' | 'label'): string {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
     throw new NotFoundError(`${kind} file ${file}: ${reason}`);
   }
+}
+
+/** podman's `--umask`: octal, at most 0777. */
+function parseUmask(value: string): number {
+  if (!/^0?[0-7]{1,3}$/.test(value)) throw new InvalidArgumentError(`invalid --umask ${JSON.stringify(value)}: expected an octal mask such as 0022`);
+  return Number.parseInt(value, 8);
+}
+
+/** keep-groups needs crun's run.oci.keep_original_groups, which runc lacks. */
+function checkGroupAdd(value: string): string {
+  if (value === 'keep-groups') throw new InvalidArgumentError('--group-add keep-groups needs crun (run.oci.keep_original_groups); runc cannot keep them');
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(value)) throw new InvalidArgumentError(`invalid --group-add ${JSON.stringify(value)}: not a group name or GID`);
+  return value;
 }
 
 /** tmpfs refuses a size of 0 (it would mean unlimited): at least one page. */

@@ -30,7 +30,7 @@ export async function prepareBundle(engine: Engine, container: ContainerRecord, 
   const image = engine.images.get(container.imageId);
   const imageConfig: ImageConfig = image.config;
   const options = container.config.spec;
-  const user = await resolveUser(root.readFile ?? root.path, options.user ?? imageConfig.config?.User);
+  const user = await resolveUser(root.readFile ?? root.path, options.user ?? imageConfig.config?.User, options.groupAdd);
   const hostname = options.hostname ?? container.id.slice(0, 12);
   await mkdir(paths.userdata, { recursive: true, mode: 0o700 });
   const initFiles = await writeInitFiles(paths.userdata, { hostname, network: options.network, extraHosts: options.extraHosts });

@@ -10,7 +10,8 @@
  *   passwd file`;
  * - `:group` (number or name) replaces the primary gid; a named group must exist;
  * - supplementary groups are the /etc/group entries listing the user's name, only when no
- *   group was given: `-u user:group` asks for exactly that group (runc does the same).
+ *   group was given: `-u user:group` asks for exactly that group (runc does the same);
+ * - `--group-add` groups (names looked up the same way, or numbers) are added to them.
  */
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { parseGroup, parseId, parsePasswd, type GroupEntry, type PasswdEntry } from './passwd.js';
@@ -31,12 +32,12 @@ export const ACCOUNT_FILE_MAX_BYTES = 1024 * 1024;
 export type RootfsFileReader = (path: string, maxBytes: number) => Promise<string | undefined>;
 
 /** `rootfs`: a mounted root filesystem, or a reader for one tpod cannot see mounted (rootless). */
-export async function resolveUser(rootfs: string | RootfsFileReader, spec?: string): Promise<ResolvedUser> {
+export async function resolveUser(rootfs: string | RootfsFileReader, spec?: string, groupAdd: readonly string[] = []): Promise<ResolvedUser> {
   const { user, group } = splitUserSpec(spec ?? '');
   const read: RootfsFileReader = typeof rootfs === 'string' ? (path, maxBytes) => readRootfsFile(rootfs, path, maxBytes) : rootfs;
   const passwd = parsePasswd((await read('/etc/passwd', ACCOUNT_FILE_MAX_BYTES)) ?? '');
   const groups = parseGroup((await read('/etc/group', ACCOUNT_FILE_MAX_BYTES)) ?? '');
-  return resolveFromEntries(user, group, passwd, groups);
+  return resolveFromEntries(user, group, passwd, groups, groupAdd);
 }
 
 /** "name", "1000", "name:group", "1000:100"; empty user means root. */
@@ -51,7 +52,7 @@ export function splitUserSpec(spec: string): { user: string; group?: string } {
 }
 
 /** The pure part of resolveUser, on already parsed account files. */
-export function resolveFromEntries(user: string, group: string | undefined, passwd: PasswdEntry[], groups: GroupEntry[]): ResolvedUser {
+export function resolveFromEntries(user: string, group: string | undefined, passwd: PasswdEntry[], groups: GroupEntry[], groupAdd: readonly string[] = []): ResolvedUser {
   const entry = findUser(user, passwd);
   const uid = entry?.uid ?? numericId(user, 'user');
   let gid = entry?.gid ?? 0;
@@ -61,6 +62,7 @@ export function resolveFromEntries(user: string, group: string | undefined, pass
   } else if (entry) {
     additionalGids = supplementaryGroups(entry.name, gid, groups);
   }
+  additionalGids = [...new Set([...additionalGids, ...groupAdd.map((extra) => findGroupId(extra, groups))])];
   const resolved: ResolvedUser = { uid, gid, additionalGids };
   if (entry?.home) resolved.home = entry.home;
   return resolved;

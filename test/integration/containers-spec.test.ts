@@ -75,6 +75,18 @@ describe('run flags seen from inside the container', () => {
     assert.match(bad.stderr, /^Error: --device \/etc\/hostname is not a device node\n$/);
   });
 
+  it('--group-add gives supplementary groups (names from the image, GIDs); --umask the processes\' umask', async () => {
+    const name = uniqueName('groups');
+    const out = await tpodOk(['run', '--name', name, '-u', 'tuser', '--group-add', 'nobody', '--group-add', '4242', '--umask', '0077', 'busybox', 'sh', '-c', 'id -G; umask; touch /tmp/f; stat -c %a /tmp/f'], { store });
+    assert.equal(out, '1000 4242 65534\n0077\n600\n', 'the kernel lists groups in order');
+    assert.equal(await inspectField(store, name, '{{.Config.Umask}}'), '0077');
+    assert.equal(await inspectField(store, name, '{{json .HostConfig.GroupAdd}}'), '["nobody","4242"]');
+    assert.equal(await inside([], 'umask'), '0022\n', 'podman\'s default');
+    const bad = await runTpod(['run', '--rm', '--umask', '999', 'busybox', 'true'], { store });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: invalid --umask "999": expected an octal mask such as 0022\n$/);
+  });
+
   it('a bad --add-host or --shm-size is one line, exit 125, and no container', async () => {
     const name = uniqueName('badhost');
     for (const [flags, message] of [

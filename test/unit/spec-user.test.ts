@@ -64,6 +64,11 @@ describe('resolveUser from the image account files', () => {
     assert.deepEqual(await resolveUser(await rootfs(), '1000:4444'), { uid: 1000, gid: 4444, additionalGids: [], home: '/home/tuser' });
     assert.deepEqual(await resolveUser(await rootfs({}), '5:6'), { uid: 5, gid: 6, additionalGids: [] });
   });
+  it('--group-add adds groups by name or GID, once each, to the user\'s own or the explicit group', async () => {
+    assert.deepEqual(await resolveUser(await rootfs(), 'tuser', ['users', '4242', 'wheel']), { uid: 1000, gid: 1000, additionalGids: [10, 29, 100, 4242], home: '/home/tuser' });
+    assert.deepEqual(await resolveUser(await rootfs(), 'tuser:users', ['audio']), { uid: 1000, gid: 100, additionalGids: [29], home: '/home/tuser' });
+    await assert.rejects(resolveUser(await rootfs(), 'tuser', ['nosuch']), /unable to find group nosuch: no matching entries in group file/);
+  });
   it('fails on unknown names with podman\'s message', async () => {
     await assert.rejects(resolveUser(await rootfs(), 'nosuch'), (err: unknown) =>
       err instanceof NotFoundError && err.message === 'unable to find user nosuch: no matching entries in passwd file');
