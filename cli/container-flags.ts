@@ -23,6 +23,7 @@ import {
   parseEnvFlags,
   parseMountFlag,
   parseSecurityOpts,
+  parseSysctls,
   parseTmpfsFlag,
   parseUlimit,
   parseVolumeFlag,
@@ -61,6 +62,8 @@ export const containerFlags = {
   mount: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'mount type=bind|volume|tmpfs,source=…,destination=…[,readonly]' }),
   'shm-size': Flags.string({ description: 'size of /dev/shm (e.g. 256m; default 64000k)' }),
   device: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a host device HOST[:CONTAINER][:PERMISSIONS] (permissions: rwm)' }),
+  sysctl: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'set a namespaced kernel parameter KEY=VALUE (net.*, IPC)' }),
+  'env-host': Flags.boolean({ description: 'pass tpod\'s whole environment to the container (-e and --env-file win)' }),
   'add-host': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add NAME:IP (several names: NAME;NAME:IP) to /etc/hosts' }),
   'read-only': Flags.boolean({ description: 'mount the root filesystem read-only' }),
   'cap-add': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a capability (or ALL)' }),
@@ -106,6 +109,8 @@ export interface ContainerFlagValues extends PullFlagValues {
   mount?: string[] | undefined;
   'shm-size'?: string | undefined;
   'add-host'?: string[] | undefined;
+  sysctl?: string[] | undefined;
+  'env-host'?: boolean;
   device?: string[] | undefined;
   'read-only'?: boolean;
   'cap-add'?: string[] | undefined;
@@ -139,13 +144,14 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     ...defaultSpecOptions(),
     ...(command.length ? { command } : {}),
     ...(flags.entrypoint !== undefined ? { entrypoint: parseEntrypoint(flags.entrypoint) } : {}),
-    env: [...envFromFiles, ...parseEnvFlags(flags.env ?? [])],
+    env: [...(flags['env-host'] ? parseEnvFlags(['*']) : []), ...envFromFiles, ...parseEnvFlags(flags.env ?? [])],
     ...(flags.workdir ? { workdir: flags.workdir } : {}),
     ...(flags.user ? { user: flags.user } : {}),
     ...(flags['group-add']?.length ? { groupAdd: flags['group-add'].map(checkGroupAdd) } : {}),
     ...(flags.umask !== undefined ? { umask: parseUmask(flags.umask) } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
     ...(flags['shm-size'] ? { shmSize: parseShmSize(flags['shm-size']) } : {}),
+    ...(flags.sysctl?.length ? { sysctls: parseSysctls(flags.sysctl, network) } : {}),
     ...(flags.device?.length ? { devices: flags.device.map((value) => parseDeviceFlag(value)) } : {}),
     ...(flags['add-host']?.length ? { extraHosts: flags['add-host'].map((value) => (parseAddHost(value), value)) } : {}),
     tty: Boolean(flags.tty),

@@ -210,6 +210,7 @@ export function containerInspect(engine: Engine, container: ContainerRecord): Re
       ShmSize: spec.shmSize ?? DEFAULT_SHM_SIZE,
       ExtraHosts: spec.extraHosts ?? [],
       GroupAdd: spec.groupAdd ?? [],
+      Sysctls: spec.sysctls ?? {},
       Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
       RestartPolicy: { Name: container.config.restartPolicy.split(':')[0], MaximumRetryCount: Number(container.config.restartPolicy.split(':')[1] ?? 0) },
       LogConfig: { Type: container.config.logDriver, Path: paths.log },

@@ -122,6 +122,7 @@ function buildLinux(options: ContainerSpecOptions, host: HostFacts, capabilities
     readonlyPaths: readonlyPaths(options.privileged),
     resources: { devices: deviceCgroupRules(options.privileged), ...linuxResources(options.resources) },
   };
+  if (options.sysctls && Object.keys(options.sysctls).length > 0) linux.sysctl = { ...options.sysctls };
   if (options.devices?.length && !devicesAreBound(options)) {
     linux.devices = linuxDevices(options.devices);
     linux.resources!.devices!.push(...deviceAllowRules(options.devices));

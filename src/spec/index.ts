@@ -17,3 +17,4 @@ export type * from './types.js';
 export { parseAddHost } from './extra-hosts.js';
 export { parseMountFlag } from './mount-flag.js';
 export { parseDeviceFlag, type DeviceRequest } from './device-flag.js';
+export { parseSysctls } from './sysctls.js';

@@ -108,6 +108,8 @@ export interface ContainerSpecOptions {
   shmSize?: number;
   /** `--add-host` values as given (`NAME[;NAME]:IP`, checked by extra-hosts.ts). */
   extraHosts?: string[];
+  /** `--sysctl`, checked by sysctls.ts. */
+  sysctls?: Record<string, string>;
   /** `--group-add`: supplementary groups, names from the image's /etc/group or numbers. */
   groupAdd?: string[];
   /** `--device`, resolved against the host's nodes at create (device-flag.ts). */

@@ -87,6 +87,7 @@ export interface Linux {
   seccomp?: LinuxSeccomp;
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  sysctl?: Record<string, string>;
 }
 
 export type LinuxNamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup';

@@ -87,6 +87,30 @@ describe('run flags seen from inside the container', () => {
     assert.match(bad.stderr, /^Error: invalid --umask "999": expected an octal mask such as 0022\n$/);
   });
 
+  it('--sysctl sets namespaced kernel parameters in the container only; others are refused', async () => {
+    const hostForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const name = uniqueName('sysctl');
+    const out = await tpodOk(
+      ['run', '--name', name, '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmax=123456789', '--sysctl', 'fs.mqueue.msg_max=20', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmax', '/proc/sys/fs/mqueue/msg_max'],
+      { store },
+    );
+    assert.equal(out, '1\n123456789\n20\n');
+    assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, 'the host keeps its own');
+    assert.deepEqual(JSON.parse(await inspectField(store, name, '{{json .HostConfig.Sysctls}}')), { 'fs.mqueue.msg_max': '20', 'kernel.shmmax': '123456789', 'net.ipv4.ip_forward': '1' });
+    const global = await runTpod(['run', '--rm', '--sysctl', 'vm.swappiness=10', 'busybox', 'true'], { store });
+    assert.equal(global.code, 125);
+    assert.match(global.stderr, /^Error: --sysctl vm.swappiness is not namespaced/);
+    const hostNet = await runTpod(['run', '--rm', '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'true'], { store });
+    assert.equal(hostNet.code, 125);
+    assert.match(hostNet.stderr, /cannot be set with --network host/);
+  });
+
+  it('--env-host passes tpod\'s environment; -e still wins', async () => {
+    const out = await inside(['--env-host', '-e', 'OVERRIDDEN=by-flag'], 'echo "$FROM_HOST $OVERRIDDEN"', { FROM_HOST: 'host-value', OVERRIDDEN: 'host' });
+    assert.equal(out, 'host-value by-flag\n');
+    assert.equal(await inside([], 'echo "[$FROM_HOST]"', { FROM_HOST: 'host-value' }), '[]\n', 'not without it');
+  });
+
   it('a bad --add-host or --shm-size is one line, exit 125, and no container', async () => {
     const name = uniqueName('badhost');
     for (const [flags, message] of [
