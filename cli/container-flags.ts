@@ -11,7 +11,7 @@ import { createContainer, type CreateRequest, type PullPolicy } from '../src/con
 import type { ContainerRecord } from '../src/containers/store.js';
 import type { Engine } from '../src/engine.js';
 import { parseBytes, parseCpus } from '../src/containers/units.js';
-import { parseLabelFile, parseLabelFlags } from '../src/labels.js';
+import { parseKeyValueFlags, parseLabelFile, parseLabelFlags } from '../src/labels.js';
 import { locateRuntime } from '../src/runtime/locate.js';
 import {
   checkBindSource,
@@ -47,6 +47,8 @@ export const containerFlags = {
   env: Flags.string({ char: 'e', multiple: true, multipleNonGreedy: true, description: 'set an environment variable KEY=VALUE (KEY alone: from tpod\'s environment)' }),
   'env-file': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'read environment variables from a file' }),
   label: Flags.string({ char: 'l', multiple: true, multipleNonGreedy: true, description: 'set a label KEY=VALUE on the container' }),
+  annotation: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add an annotation KEY=VALUE to the container\'s OCI config' }),
+  'oom-score-adj': Flags.integer({ description: 'the container processes\' OOM score adjustment (-1000 to 1000)', min: -1000, max: 1000 }),
   'label-file': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'read labels (KEY=VALUE lines) from a file' }),
   entrypoint: Flags.string({ description: 'override the image\'s entrypoint (a string or a JSON array)' }),
   workdir: Flags.string({ char: 'w', description: 'working directory inside the container' }),
@@ -95,6 +97,8 @@ export interface ContainerFlagValues extends PullFlagValues {
   'env-file'?: string[] | undefined;
   label?: string[] | undefined;
   'label-file'?: string[] | undefined;
+  annotation?: string[] | undefined;
+  'oom-score-adj'?: number | undefined;
   entrypoint?: string | undefined;
   workdir?: string | undefined;
   user?: string | undefined;
@@ -151,6 +155,8 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     ...(flags.umask !== undefined ? { umask: parseUmask(flags.umask) } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
     ...(flags['shm-size'] ? { shmSize: parseShmSize(flags['shm-size']) } : {}),
+    ...(flags.annotation?.length ? { annotations: parseKeyValueFlags(flags.annotation, 'annotation') } : {}),
+    ...(flags['oom-score-adj'] !== undefined ? { oomScoreAdj: flags['oom-score-adj'] } : {}),
     ...(flags.sysctl?.length ? { sysctls: parseSysctls(flags.sysctl, network) } : {}),
     ...(flags.device?.length ? { devices: flags.device.map((value) => parseDeviceFlag(value)) } : {}),
     ...(flags['add-host']?.length ? { extraHosts: flags['add-host'].map((value) => (parseAddHost(value), value)) } : {}),

@@ -11,9 +11,14 @@ export type Labels = Record<string, string>;
 
 /** `--label` values, in order: a later one for the same key wins. */
 export function parseLabelFlags(values: readonly string[]): Labels {
-  const labels: Labels = {};
-  for (const value of values) addLabel(labels, value, `--label ${JSON.stringify(value)}`);
-  return labels;
+  return parseKeyValueFlags(values, 'label');
+}
+
+/** `--KIND KEY=VALUE` values (labels, annotations), in order: a later one for the same key wins. */
+export function parseKeyValueFlags(values: readonly string[], kind: 'label' | 'annotation'): Labels {
+  const pairs: Labels = {};
+  for (const value of values) addPair(pairs, value, kind, `--${kind} ${JSON.stringify(value)}`);
+  return pairs;
 }
 
 /** The text of a `--label-file`; `name` (its path) goes into errors with the line number. */
@@ -22,7 +27,7 @@ export function parseLabelFile(text: string, name: string): Labels {
   for (const [i, rawLine] of text.split('\n').entries()) {
     const line = rawLine.replace(/\r$/, '').trim();
     if (line === '' || line.startsWith('#') || !line.includes('=')) continue;
-    addLabel(labels, line, `${name}:${i + 1}`);
+    addPair(labels, line, 'label', `${name}:${i + 1}`);
   }
   return labels;
 }
@@ -32,12 +37,12 @@ export function containerLabels(imageLabels: Labels | undefined, ...own: Labels[
   return Object.assign({}, imageLabels ?? {}, ...own);
 }
 
-function addLabel(labels: Labels, entry: string, where: string): void {
+function addPair(pairs: Labels, entry: string, kind: string, where: string): void {
   const eq = entry.indexOf('=');
   const key = (eq === -1 ? entry : entry.slice(0, eq)).trim();
-  if (key === '') throw new InvalidArgumentError(`invalid label ${where}: the name is empty`);
-  if (/\s/.test(key)) throw new InvalidArgumentError(`invalid label ${where}: the name contains whitespace`);
-  labels[key] = eq === -1 ? '' : entry.slice(eq + 1);
+  if (key === '') throw new InvalidArgumentError(`invalid ${kind} ${where}: the name is empty`);
+  if (/\s/.test(key)) throw new InvalidArgumentError(`invalid ${kind} ${where}: the name contains whitespace`);
+  pairs[key] = eq === -1 ? '' : entry.slice(eq + 1);
 }
 
 /**

@@ -82,6 +82,7 @@ function buildProcess(
     rlimits: processRlimits(options.ulimits, host.rlimitCeilings),
   };
   if (options.noNewPrivileges) process.noNewPrivileges = true;
+  if (options.oomScoreAdj !== undefined) process.oomScoreAdj = options.oomScoreAdj;
   return process;
 }
 

@@ -108,6 +108,8 @@ export interface ContainerSpecOptions {
   shmSize?: number;
   /** `--add-host` values as given (`NAME[;NAME]:IP`, checked by extra-hosts.ts). */
   extraHosts?: string[];
+  /** `--oom-score-adj`, -1000 to 1000. */
+  oomScoreAdj?: number;
   /** `--sysctl`, checked by sysctls.ts. */
   sysctls?: Record<string, string>;
   /** `--group-add`: supplementary groups, names from the image's /etc/group or numbers. */

@@ -105,6 +105,18 @@ describe('run flags seen from inside the container', () => {
     assert.match(hostNet.stderr, /cannot be set with --network host/);
   });
 
+  it('--oom-score-adj reaches the process; --annotation the OCI config the runtime is given', async () => {
+    const name = uniqueName('annotated');
+    assert.equal(await tpodOk(['run', '--name', name, '--oom-score-adj', '500', '--annotation', 'com.example.team=web', 'busybox', 'cat', '/proc/self/oom_score_adj'], { store }), '500\n');
+    const config = JSON.parse(readFileSync(await inspectField(store, name, '{{.OCIConfigPath}}'), 'utf8')) as { annotations?: Record<string, string> };
+    assert.deepEqual(config.annotations, { 'com.example.team': 'web' });
+    assert.equal(await inspectField(store, name, '{{json .Config.Annotations}}'), '{"com.example.team":"web"}');
+    assert.equal(await inspectField(store, name, '{{.HostConfig.OomScoreAdj}}'), '500');
+    const bad = await runTpod(['run', '--rm', '--oom-score-adj', '2000', 'busybox', 'true'], { store });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: Parsing --oom-score-adj Expected an integer less than or equal to 1000 but received: 2000\n/);
+  });
+
   it('--env-host passes tpod\'s environment; -e still wins', async () => {
     const out = await inside(['--env-host', '-e', 'OVERRIDDEN=by-flag'], 'echo "$FROM_HOST $OVERRIDDEN"', { FROM_HOST: 'host-value', OVERRIDDEN: 'host' });
     assert.equal(out, 'host-value by-flag\n');
