@@ -389,6 +389,24 @@ describe('tpod rename, port, restart, start -a, rm -v, container prune', () => {
     assert.ok(!left.includes(exited) && !left.includes(created));
     assert.equal(await tpodOk(['container', 'prune', '-f'], { store }), '', 'nothing left to prune');
   });
+
+  it('container prune --filter: label=, label!= and until= choose what goes', async () => {
+    const teamA = uniqueName('prune-a');
+    const teamB = uniqueName('prune-b');
+    const plain = uniqueName('prune-plain');
+    const ids: Record<string, string> = {};
+    for (const [name, labels] of [[teamA, ['-l', 'team=a']], [teamB, ['-l', 'team=b']], [plain, []]] as const) {
+      ids[name] = (await tpodOk(['create', '--name', name, ...labels, 'busybox', 'true'], { store })).trim();
+    }
+    const prune = async (...filters: string[]) => (await tpodOk(['container', 'prune', '-f', ...filters.flatMap((f) => ['--filter', f])], { store })).split('\n').filter(Boolean);
+    assert.deepEqual(await prune('label=team=a'), [ids[teamA]]);
+    assert.deepEqual(await prune('label!=team'), [ids[plain]], 'containers without the label');
+    assert.deepEqual(await prune('until=1h'), [], 'created less than an hour ago');
+    assert.deepEqual(await prune(`until=${new Date(Date.now() + 60_000).toISOString()}`), [ids[teamB]]);
+    const bad = await runTpod(['container', 'prune', '-f', '--filter', 'status=exited'], { store });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: invalid filter "status=exited": container prune takes label=, label!= and until=\n$/);
+  });
 });
 
 describe('tpod ps flags', () => {
