@@ -55,3 +55,19 @@ export function matchesLabelFilter(labels: Labels | undefined, filter: string): 
   if (!labels || !Object.hasOwn(labels, key)) return false;
   return eq === -1 || labels[key] === filter.slice(eq + 1);
 }
+
+/**
+ * A `--filter label=KEY[=VALUE]` or `label!=KEY[=VALUE]` as a predicate over labels;
+ * undefined for a filter on something else.
+ */
+export function labelFilter(filter: string): ((labels: Labels | undefined) => boolean) | undefined {
+  if (filter.startsWith('label!=')) {
+    const wanted = filter.slice('label!='.length);
+    return (labels) => !matchesLabelFilter(labels, wanted);
+  }
+  if (filter.startsWith('label=')) {
+    const wanted = filter.slice('label='.length);
+    return (labels) => matchesLabelFilter(labels, wanted);
+  }
+  return undefined;
+}

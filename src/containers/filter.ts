@@ -1,6 +1,6 @@
-/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited=, label=, restart-policy= filters. */
+/** `tpod ps --filter`: podman's status=, name=, id=, ancestor=, exited=, label=, label!=, restart-policy= filters. */
 import { InvalidArgumentError } from '../errors.js';
-import { matchesLabelFilter } from '../labels.js';
+import { labelFilter } from '../labels.js';
 import type { ContainerRecord } from './store.js';
 
 export function filterContainers(containers: ContainerRecord[], filters: string[]): ContainerRecord[] {
@@ -9,6 +9,8 @@ export function filterContainers(containers: ContainerRecord[], filters: string[
 }
 
 function parseFilter(filter: string): (container: ContainerRecord) => boolean {
+  const byLabel = labelFilter(filter);
+  if (byLabel) return (c) => byLabel(c.config.labels);
   const eq = filter.indexOf('=');
   const key = filter.slice(0, eq < 0 ? undefined : eq);
   const value = eq < 0 ? '' : filter.slice(eq + 1);
@@ -24,8 +26,6 @@ function parseFilter(filter: string): (container: ContainerRecord) => boolean {
     case 'restart-policy':
       // tpod-restart.service starts `restart-policy=always` containers at boot (podman's).
       return (c) => c.config.restartPolicy.split(':')[0] === value;
-    case 'label':
-      return (c) => matchesLabelFilter(c.config.labels, value);
     case 'exited':
       return (c) => c.state === 'exited' && String(c.exitCode) === value;
     default:

@@ -7,7 +7,7 @@
  */
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError } from '../errors.js';
-import { matchesLabelFilter } from '../labels.js';
+import { labelFilter } from '../labels.js';
 import type { ContainerRecord } from './store.js';
 import { collectOrphanContainers } from './orphans.js';
 import { removeContainer } from './remove.js';
@@ -27,22 +27,13 @@ export async function pruneContainers(engine: Engine, filters: readonly string[]
 }
 
 function pruneFilter(filter: string, now = Date.now()): (container: ContainerRecord) => boolean {
-  const negated = filter.startsWith('label!=');
-  const eq = filter.indexOf('=');
-  const key = negated ? 'label!' : filter.slice(0, eq < 0 ? undefined : eq);
-  const value = eq < 0 ? '' : filter.slice(eq + 1);
-  switch (key) {
-    case 'label':
-      return (c) => matchesLabelFilter(c.config.labels, value);
-    case 'label!':
-      return (c) => !matchesLabelFilter(c.config.labels, value);
-    case 'until': {
-      const before = untilTime(value, now);
-      return (c) => Date.parse(c.createdAt) < before;
-    }
-    default:
-      throw new InvalidArgumentError(`invalid filter "${filter}": container prune takes label=, label!= and until=`);
+  const byLabel = labelFilter(filter);
+  if (byLabel) return (c) => byLabel(c.config.labels);
+  if (filter.startsWith('until=')) {
+    const before = untilTime(filter.slice('until='.length), now);
+    return (c) => Date.parse(c.createdAt) < before;
   }
+  throw new InvalidArgumentError(`invalid filter "${filter}": container prune takes label=, label!= and until=`);
 }
 
 const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };

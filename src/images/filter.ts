@@ -1,6 +1,6 @@
-/** `tpod images --filter`: podman's reference=, dangling=, id=, label= filters. */
+/** `tpod images --filter`: podman's reference=, dangling=, id=, label=, label!= filters. */
 import { InvalidArgumentError } from '../errors.js';
-import { matchesLabelFilter } from '../labels.js';
+import { labelFilter } from '../labels.js';
 import type { ImageSummaryRow } from './report.js';
 
 type Predicate = (row: ImageSummaryRow) => boolean;
@@ -11,6 +11,8 @@ export function filterImageRows(rows: ImageSummaryRow[], filters: string[]): Ima
 }
 
 function parseFilter(filter: string): Predicate {
+  const byLabel = labelFilter(filter);
+  if (byLabel) return (row) => byLabel(row.Labels);
   const eq = filter.indexOf('=');
   const key = eq < 0 ? filter : filter.slice(0, eq);
   const value = eq < 0 ? '' : filter.slice(eq + 1);
@@ -22,8 +24,6 @@ function parseFilter(filter: string): Predicate {
       return (row) => row.Dangling === (value === 'true');
     case 'id':
       return (row) => row.Id.startsWith(value);
-    case 'label':
-      return (row) => matchesLabelFilter(row.Labels, value);
     default:
       throw new InvalidArgumentError(`invalid filter "${filter}": unknown filter key "${key}"`);
   }

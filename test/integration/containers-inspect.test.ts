@@ -509,6 +509,7 @@ describe('tpod labels: --label, --label-file, the image\'s labels, ps and images
     assert.deepEqual(await filtered('label=url=http://x/?a=b'), [name], 'a value may hold "="');
     assert.deepEqual(await filtered('label=shared=image'), [], 'the flag overrode the image\'s value');
     assert.deepEqual(await filtered('label=no-equals-sign'), [], 'a file line without "=" is skipped, as podman');
+    assert.deepEqual(await filtered('label!=shared'), [plain], 'label!= keeps those without it');
 
     type Row = { Names: string[]; Labels: Record<string, string> | null };
     const rows = JSON.parse(await tpodOk(['ps', '-a', '--format', 'json'], { store })) as Row[];

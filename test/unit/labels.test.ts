@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { containerLabels, matchesLabelFilter, parseLabelFile, parseLabelFlags } from '../../src/labels.js';
+import { containerLabels, labelFilter, matchesLabelFilter, parseLabelFile, parseLabelFlags } from '../../src/labels.js';
 
 describe('labels', () => {
   it('flags: KEY=VALUE, KEY alone for "", values keep "=" and spaces, the last one wins', () => {
@@ -29,5 +29,12 @@ describe('labels', () => {
     assert.equal(matchesLabelFilter(labels, 'url=x=y'), true);
     assert.equal(matchesLabelFilter(labels, 'toString'), false);
     assert.equal(matchesLabelFilter(undefined, 'a'), false);
+  });
+
+  it('label= and label!= filters as predicates; other filters are not theirs', () => {
+    assert.equal(labelFilter('label=a=1')?.({ a: '1' }), true);
+    assert.equal(labelFilter('label!=a=1')?.({ a: '1' }), false);
+    assert.equal(labelFilter('label!=a')?.({ b: '1' }), true);
+    assert.equal(labelFilter('status=exited'), undefined);
   });
 });
