@@ -143,7 +143,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
   const security = parseSecurityOpts(flags['security-opt'] ?? []);
   const envFromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFlagFile(file, 'env'), file));
   const labelsFromFiles = (flags['label-file'] ?? []).map((file) => parseLabelFile(readFlagFile(file, 'label'), file));
-  const volumeFlags = splitMountRequests([...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).map(parseMountFlag)]);
+  const mountRequests = splitMountRequests([...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).map(parseMountFlag)]);
   const spec = {
     ...defaultSpecOptions(),
     ...(command.length ? { command } : {}),
@@ -159,11 +159,11 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     ...(flags['oom-score-adj'] !== undefined ? { oomScoreAdj: flags['oom-score-adj'] } : {}),
     ...(flags.sysctl?.length ? { sysctls: parseSysctls(flags.sysctl, network) } : {}),
     ...(flags.device?.length ? { devices: flags.device.map((value) => parseDeviceFlag(value)) } : {}),
-    ...(flags['add-host']?.length ? { extraHosts: flags['add-host'].map((value) => (parseAddHost(value), value)) } : {}),
+    ...(flags['add-host']?.length ? { extraHosts: flags['add-host'].map(checkAddHost) } : {}),
     tty: Boolean(flags.tty),
     stdin: Boolean(flags.interactive),
     readOnly: Boolean(flags['read-only']),
-    mounts: [...volumeFlags.binds, ...(flags.tmpfs ?? []).map(parseTmpfsFlag), ...volumeFlags.tmpfs],
+    mounts: [...mountRequests.binds, ...(flags.tmpfs ?? []).map(parseTmpfsFlag), ...mountRequests.tmpfs],
     capAdd: flags['cap-add'] ?? [],
     capDrop: flags['cap-drop'] ?? [],
     privileged: Boolean(flags.privileged),
@@ -195,7 +195,7 @@ export function createRequestFromFlags(flags: ContainerFlagValues, image: string
     // container's, or its ID with -d); -q keeps it quiet.
     pullOptions: { ...pullOptionsFromFlags(flags), ...(flags.quiet ? {} : { progress: plainPullProgress((line) => process.stderr.write(`${line}\n`)) }) },
     config,
-    volumeMounts: volumeFlags.volumes,
+    volumeMounts: mountRequests.volumes,
   };
 }
 
@@ -227,6 +227,12 @@ function readFlagFile(file: string, kind: 'env' | 'label'): string {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
     throw new NotFoundError(`${kind} file ${file}: ${reason}`);
   }
+}
+
+/** Kept as typed (inspect shows it so), checked now: /etc/hosts is written at each start. */
+function checkAddHost(value: string): string {
+  parseAddHost(value);
+  return value;
 }
 
 /** podman's `--umask`: octal, at most 0777. */
