@@ -32,9 +32,9 @@ export function parseLabelFile(text: string, name: string): Labels {
   return labels;
 }
 
-/** The labels a container records: the image's, then the files', then the flags'. */
-export function containerLabels(imageLabels: Labels | undefined, ...own: Labels[]): Labels {
-  return Object.assign({}, imageLabels ?? {}, ...own);
+/** The labels a container records: the image's, with its own (files, then flags) over them. */
+export function containerLabels(imageLabels: Labels | undefined, own: Labels = {}): Labels {
+  return { ...imageLabels, ...own };
 }
 
 function addPair(pairs: Labels, entry: string, kind: string, where: string): void {

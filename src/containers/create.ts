@@ -45,7 +45,7 @@ export async function createContainer(engine: Engine, request: CreateRequest): P
   if (!request.config.storageDriver) request.config.storageDriver = await engine.defaultStorageDriver();
   const snapshots = engine.snapshots(request.config.storageDriver);
   const image = await resolveImage(engine, request);
-  request.config.labels = containerLabels(image.config.config?.Labels, request.config.labels ?? {});
+  request.config.labels = containerLabels(image.config.config?.Labels, request.config.labels);
   await resolveVolumes(engine, request);
   const id = newContainerId();
   await mkdir(engine.containerPaths(id).dir, { recursive: true, mode: 0o700 });

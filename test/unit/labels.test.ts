@@ -15,8 +15,8 @@ describe('labels', () => {
     assert.throws(() => parseLabelFlags(['a b=c']), /invalid label --label "a b=c": the name contains whitespace/);
   });
 
-  it('a container\'s labels: the image\'s, then its own in order', () => {
-    assert.deepEqual(containerLabels({ a: 'image', b: 'image' }, { b: 'file' }, { c: 'flag' }), { a: 'image', b: 'file', c: 'flag' });
+  it('a container\'s labels: the image\'s, its own over them', () => {
+    assert.deepEqual(containerLabels({ a: 'image', b: 'image' }, { b: 'own', c: 'own' }), { a: 'image', b: 'own', c: 'own' });
     assert.deepEqual(containerLabels(undefined), {});
   });
 
