@@ -1,5 +1,5 @@
 // Bundles the launcher, @oclif/core, every command and the engine with esbuild into one
-// CommonJS file, dist/bundle/tpod/tpod.cjs, which bin/tpod runs through V8's code cache
+// CommonJS file, dist/bundle/tpod/tpod.cjs, which bin/tpod.cjs runs through V8's code cache
 // (start-up speed; ARCHITECTURE.md "Start-up"). Input is tsc's output under dist/, so the
 // bundle runs exactly the code the tests import. Each command's module is behind a dynamic
 // import(), which esbuild turns into a lazy initializer: a command evaluates only its own
@@ -8,7 +8,7 @@
 // requires only to find a session bus through an X display (never tpod's case).
 //
 // The bundle sits three levels below the package root, like dist/src/containers/ and
-// dist/commands/generate/: modules locate bin/tpod as new URL('../../../bin/tpod',
+// dist/commands/generate/: modules locate bin/tpod.cjs as new URL('../../../bin/tpod.cjs',
 // import.meta.url), which must hold in the bundle too.
 import { spawnSync } from 'node:child_process';
 import { builtinModules, createRequire } from 'node:module';
@@ -50,7 +50,7 @@ const stubWslUtils = {
 };
 
 /**
- * bin/tpod reads the bundle as latin1, a third of the time of decoding 2.5 MB of UTF-8 and
+ * bin/tpod.cjs reads the bundle as latin1, a third of the time of decoding 2.5 MB of UTF-8 and
  * a one-byte string for V8, which needs pure ASCII. esbuild escapes non-ASCII in strings
  * but keeps it in comments and some regular expressions (ansis); a \\uXXXX escape means the
  * same there, and in identifiers and template literals too (only String.raw would see it).
@@ -254,12 +254,12 @@ asciiOnly(`${staging}/tpod.cjs`);
 rmSync(outdir, { recursive: true, force: true });
 renameSync(staging, outdir);
 
-// bin/tpod writes the code cache when there is none: have one command that opens a store
+// bin/tpod.cjs writes the code cache when there is none: have one command that opens a store
 // and renders a table (ps on an empty one) write it now, so the first real command and
 // every copy of dist/ (bench/run.mjs) start warm.
 const store = mkdtempSync(join(tmpdir(), 'tpod-bundle-'));
 try {
-  const warm = spawnSync(process.execPath, [`${root}bin/tpod`, '--root', `${store}/root`, '--runroot', `${store}/run`, 'ps', '-a'], { encoding: 'utf8' });
+  const warm = spawnSync(process.execPath, [`${root}bin/tpod.cjs`, '--root', `${store}/root`, '--runroot', `${store}/run`, 'ps', '-a'], { encoding: 'utf8' });
   if (warm.status !== 0) throw new Error(`bin/tpod ps -a from the new bundle failed: ${warm.stderr}`);
 } finally {
   rmSync(store, { recursive: true, force: true });

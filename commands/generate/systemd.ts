@@ -8,7 +8,7 @@ import { log } from '../../src/log.js';
 import { defaultStorePaths } from '../../src/paths.js';
 import { tpodVersion } from '../../src/version.js';
 
-const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod', import.meta.url));
+const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod.cjs', import.meta.url));
 
 export default class GenerateSystemd extends BaseCommand<typeof GenerateSystemd> {
   static override description = `Generate a systemd service unit for a container

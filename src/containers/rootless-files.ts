@@ -23,7 +23,7 @@ import { snapshotLayout } from '../snapshots/index.js';
 import type { ContainerRecord } from './store.js';
 import { processAlive } from './sync.js';
 
-const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod', import.meta.url));
+const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod.cjs', import.meta.url));
 const NSENTER = '/usr/bin/nsenter';
 
 /**

@@ -30,7 +30,7 @@ import { cleanupContainer } from './cleanup.js';
 import { journaldSink, k8sFileSink, type LogLineSink, type OutputStream } from './log-lines.js';
 import type { ContainerRecord } from './store.js';
 
-const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod', import.meta.url));
+const TPOD_BIN = fileURLToPath(new URL('../../../bin/tpod.cjs', import.meta.url));
 
 /** The slice containers go in: machine.slice for root (as podman), the manager's default rootless. */
 function slice(engine: Engine): string | undefined {

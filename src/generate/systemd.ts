@@ -79,7 +79,7 @@ export interface UnitContainer {
 }
 
 export interface UnitContext {
-  /** How systemd runs tpod: e.g. [node, /usr/lib/tpod/bin/tpod] (no PATH lookup at boot). */
+  /** How systemd runs tpod: e.g. [node, /usr/lib/tpod/bin/tpod.cjs] (no PATH lookup at boot). */
   executable: string[];
   /** ['--root', R, '--runroot', RR] when the container's store is not the default; else []. */
   storeFlags: string[];

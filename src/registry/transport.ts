@@ -10,6 +10,7 @@ import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { TlsMaterial } from './certs.js';
+import { extraCaCertificates } from '../host-environment.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -49,6 +50,7 @@ export interface HttpResponse {
 
 export function createAgent(options: TransportOptions): Agent {
   const { tls } = options;
+  const ca = [...extraCaCertificates(), ...tls.ca];
   return new Agent({
     connections: options.connections,
     // Node's default (http.maxHeaderSize, 16 KiB), given so undici need not load node:http
@@ -59,8 +61,9 @@ export function createAgent(options: TransportOptions): Agent {
     connect: {
       timeout: options.connectTimeoutMs,
       rejectUnauthorized: options.verifyTls,
-      // Node replaces its roots when `ca` is given, so keep them: certs.d adds, never narrows.
-      ...(tls.ca.length > 0 ? { ca: [...rootCertificates, ...tls.ca] } : {}),
+      // Node replaces its roots when `ca` is given, so keep them: NODE_EXTRA_CA_CERTS and
+      // certs.d add, never narrow.
+      ...(ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}),
       ...(tls.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : {}),
     },
   });

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { hostEnvironment } from '../host-environment.js';
 import { currentUser, namespaceUserEnv } from './namespace-user.js';
 import { exitStatus, userNamespaceArgs } from './user-namespace.js';
 
@@ -18,7 +19,7 @@ export async function unshare(engine: Engine, argv: readonly string[]): Promise<
   const command = argv.length > 0 ? [...argv] : [process.env.SHELL || '/bin/sh'];
   const [unshareBin, ...args] = [...userNamespaceArgs(engine.userIdMapping, { mount: true }), ...command];
   // tpod run inside acts for the user (their store and mapping) though its uid is 0 there.
-  const env = { ...process.env, CONTAINERS_GRAPHROOT: engine.paths.root, CONTAINERS_RUNROOT: engine.paths.runroot, ...namespaceUserEnv(currentUser()) };
+  const env = { ...hostEnvironment(), CONTAINERS_GRAPHROOT: engine.paths.root, CONTAINERS_RUNROOT: engine.paths.runroot, ...namespaceUserEnv(currentUser()) };
   return new Promise((resolve, reject) => {
     const child = spawn(unshareBin!, args, { stdio: 'inherit', env });
     child.once('error', (err) => reject((err as NodeJS.ErrnoException).code === 'ENOENT' ? new NotFoundError('unshare not found', { hint: 'install the Debian package util-linux' }) : err));

@@ -8,16 +8,17 @@
  * processing, as docker and podman).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { hostEnvironment } from '../host-environment.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Resolves `-e` values, in order, into KEY=VALUE entries. */
-export function parseEnvFlags(values: readonly string[], hostEnv: NodeJS.ProcessEnv = process.env): string[] {
+export function parseEnvFlags(values: readonly string[], hostEnv: NodeJS.ProcessEnv = hostEnvironment()): string[] {
   return values.flatMap((value) => resolveEntry(value, value, hostEnv));
 }
 
 /** Resolves the text of an `--env-file`; `name` (the file's path) goes into errors. */
-export function parseEnvFile(text: string, name: string, hostEnv: NodeJS.ProcessEnv = process.env): string[] {
+export function parseEnvFile(text: string, name: string, hostEnv: NodeJS.ProcessEnv = hostEnvironment()): string[] {
   const entries: string[] = [];
   for (const [i, rawLine] of text.split('\n').entries()) {
     const line = rawLine.replace(/\r$/, '').trimStart();

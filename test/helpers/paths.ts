@@ -15,6 +15,6 @@ function findRepoRoot(start: string): string {
 }
 
 export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-/** The launcher users run; tests spawn it with this Node (process.execPath). */
+/** The launcher users run (a shell script that starts bin/tpod.cjs under node). */
 export const tpodBin = join(repoRoot, 'bin', 'tpod');
 export const sandboxScript = join(repoRoot, 'test', 'harness', 'sandbox.sh');

@@ -62,7 +62,7 @@ export function rootlessUser(options: { subordinateIds?: boolean } = {}): Rootle
     get tpodPath() {
       return join(appDir ?? repoRoot, 'bin', 'tpod');
     },
-    tpod: (args, runOptions) => user.run([process.execPath, user.tpodPath, ...args], runOptions),
+    tpod: (args, runOptions) => user.run([user.tpodPath, ...args], runOptions),
     run: (command, runOptions = {}) => runAs(user, command, runOptions),
     remove() {
       if (user.uid >= 0) spawnSync('systemctl', ['stop', `user@${user.uid}.service`], { stdio: 'ignore' });

@@ -123,6 +123,12 @@ describe('run flags seen from inside the container', () => {
     assert.equal(await inside([], 'echo "[$FROM_HOST]"', { FROM_HOST: 'host-value' }), '[]\n', 'not without it');
   });
 
+  it('--env-host and -e NAME give NODE_EXTRA_CA_CERTS back under its own name (bin/tpod hands it on renamed)', async () => {
+    const env = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
+    assert.equal(await inside(['--env-host'], 'echo "$NODE_EXTRA_CA_CERTS [$TPOD_EXTRA_CA_CERTS]"', env), '/etc/ssl/certs/ca-certificates.crt []\n');
+    assert.equal(await inside(['-e', 'NODE_EXTRA_CA_CERTS'], 'echo "$NODE_EXTRA_CA_CERTS"', env), '/etc/ssl/certs/ca-certificates.crt\n');
+  });
+
   it('a bad --add-host or --shm-size is one line, exit 125, and no container', async () => {
     const name = uniqueName('badhost');
     for (const [flags, message] of [

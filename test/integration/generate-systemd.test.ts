@@ -96,7 +96,7 @@ describe('generate systemd under systemd', () => {
 
   it('ships tpod-restart.service: it verifies, starts --restart=always containers, stops them', async () => {
     // This tpod instead of /usr/bin/tpod, and the test's store.
-    const tpod = `${process.execPath} ${join(repoRoot, 'bin', 'tpod')} --root ${store.root} --runroot ${store.runroot}`;
+    const tpod = `${process.execPath} ${join(repoRoot, 'bin', 'tpod.cjs')} --root ${store.root} --runroot ${store.runroot}`;
     const text = readFileSync(join(repoRoot, 'systemd', 'tpod-restart.service'), 'utf8').replaceAll('/usr/bin/tpod', tpod);
     const file = join(dir.path, 'tpod-restart.service');
     writeFileSync(file, text);

@@ -29,6 +29,7 @@ import {
 import { DOCKER_MANIFEST, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from '../../src/oci/media-types.js';
 import type { Descriptor, ImageManifest } from '../../src/oci/types.js';
 import { isImageIndex, RegistryClient, type RegistryClientOptions } from '../../src/registry/index.js';
+import { runTpod, tempStore } from '../helpers/tpod.js';
 
 const execFileP = promisify(execFile);
 const FAST_RETRY = { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 };
@@ -381,6 +382,20 @@ describe('against docker-registry over TLS', () => {
       client({ host: registry }).ping(),
       isError(UnavailableError, /^registry 127\.0\.0\.1:\d+ is not reachable: TLS handshake failed: self[- ]signed certificate/),
     );
+  });
+
+  it('tpod pull trusts a CA named by NODE_EXTRA_CA_CERTS, which bin/tpod hands on renamed', async () => {
+    const store = tempStore();
+    try {
+      const trusted = await runTpod(['pull', '-q', `${registry}/library/busybox`], { store, env: { NODE_EXTRA_CA_CERTS: join(certDir, 'ca.crt') } });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.match(trusted.stdout, /^[0-9a-f]{64}\n$/);
+      const untrusted = await runTpod(['pull', '-q', `${registry}/library/busybox:other`], { store, env: { NODE_EXTRA_CA_CERTS: undefined } });
+      assert.equal(untrusted.code, 125);
+      assert.match(untrusted.stderr, /^Error: registry 127\.0\.0\.1:\d+ is not reachable: TLS handshake failed: self[- ]signed certificate/);
+    } finally {
+      store.remove();
+    }
   });
 
   it('skips verification when told to', async () => {

@@ -92,7 +92,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
   });
 
   it('gives -it a real terminal through a pseudo-terminal, and the exit code of the shell', async () => {
-    const command = `${process.execPath} ${user.tpodPath} run -it --rm ${busybox()} sh -c 'tty; read line; echo got:$line; exit 5'`;
+    const command = `${user.tpodPath} run -it --rm ${busybox()} sh -c 'tty; read line; echo got:$line; exit 5'`;
     const r = await user.run(['script', '-qec', command, '/dev/null'], { input: 'hello\n', timeoutMs: 60_000 });
     assert.equal(r.code, 5, r.stdout + r.stderr);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
@@ -193,7 +193,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
       assert.match(listing, /1000\/1000 .* data\/private\n/, 'owners as the container sees them');
       assert.match(listing, / in\.txt\n/);
       assert.doesNotMatch(listing, / \.\//, 'entries named as podman names them: bin/, not ./bin/');
-      assert.match(await userOk(user, ['unshare', 'sh', '-c', `ls "$(${process.execPath} ${user.tpodPath} mount ${stopped})/data"`]), /tuser-dir/);
+      assert.match(await userOk(user, ['unshare', 'sh', '-c', `ls "$(${user.tpodPath} mount ${stopped})/data"`]), /tuser-dir/);
 
       await userOk(user, ['run', '-d', '--name', running, multilayer(), 'sh', '-c', 'echo made > /made; chown 1000:1000 /made; sleep 1000']);
       await userOk(user, ['cp', join(dir, 'in.txt'), `${running}:/in2.txt`]);
@@ -202,7 +202,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
       await userOk(user, ['cp', `${running}:/made`, join(dir, 'made')]);
       assert.equal(readFileSync(join(dir, 'made'), 'utf8'), 'made\n');
       assert.equal(statSync(join(dir, 'made')).uid, user.uid);
-      const tarOut = await user.run(['sh', '-c', `${process.execPath} ${user.tpodPath} cp ${running}:/made - | tar -tv`]);
+      const tarOut = await user.run(['sh', '-c', `${user.tpodPath} cp ${running}:/made - | tar -tv`]);
       assert.match(tarOut.stdout, /1000\/1000 .* made\n/, tarOut.stderr);
       await userOk(user, ['export', '-o', join(dir, 'running.tar'), running]);
       const names = spawnSync('tar', ['-tf', join(dir, 'running.tar')], { encoding: 'utf8' }).stdout.split('\n');
@@ -267,7 +267,7 @@ describe('rootless: an unprivileged user with subordinate ids', () => {
       rmSync(othersStore, { recursive: true, force: true });
     }
     // A runtime directory of the user's own, but no user manager (no bus) in it.
-    const noManager = await user.run(['sh', '-c', `d=$(mktemp -d) && XDG_RUNTIME_DIR=$d ${process.execPath} ${user.tpodPath} run --rm ${busybox()} true; s=$?; rm -rf "$d"; exit $s`]);
+    const noManager = await user.run(['sh', '-c', `d=$(mktemp -d) && XDG_RUNTIME_DIR=$d ${user.tpodPath} run --rm ${busybox()} true; s=$?; rm -rf "$d"; exit $s`]);
     assert.equal(noManager.code, 125);
     assert.match(noManager.stderr, /systemd user manager not reachable at unix:path=\/tmp\/[^/]+\/bus: no such socket/);
     assert.match(noManager.stderr, /loginctl enable-linger/);
