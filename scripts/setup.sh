@@ -38,7 +38,7 @@ fi
 # Build only when a source is newer than the last build (tsc takes ~15 s here). The
 # esbuild bundle also takes in node_modules, hence package-lock.json.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ ! -f man/tpod.1 ] || [ -n "$(find src cli commands test bin scripts package.json package-lock.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ ! -f oclif.manifest.json ] || [ ! -f man/tpod.1 ] || [ -n "$(find src cli commands test bin scripts native/mount.c native/binding.gyp package.json package-lock.json tsconfig.json -newer "$stamp" -print -quit)" ]; then
   npm run --silent build
   touch "$stamp"
 fi

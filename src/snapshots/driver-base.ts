@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import { snapshotLayout, type SnapshotLayout } from './layout.js';
 import { isMergedMounted } from './merged-mount.js';
-import { SystemMounter, type Mounter } from './mounter.js';
+import type { Mounter } from './mounter.js';
+import { defaultMounter } from './syscall-mounter.js';
 import { listSnapshotInfos, readPrepared, removeSnapshotDir } from './snapshot-dir.js';
 import type { RuntimeRoot, SnapshotDriverName, SnapshotDriverOptions, SnapshotInfo } from './snapshot.js';
 import { treeSize } from './usage.js';
@@ -19,7 +20,7 @@ export abstract class SnapshotDriverBase {
 
   constructor(options: SnapshotDriverOptions) {
     this.root = resolve(options.root);
-    this.mounter = options.mounter ?? new SystemMounter();
+    this.mounter = options.mounter ?? defaultMounter();
   }
 
   /** The directory whose size is the container's own usage. */
