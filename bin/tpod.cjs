@@ -13,7 +13,7 @@
 // This file is CommonJS (.cjs): an ES module entry would start Node's
 // ES module loader, ~10 ms of every command for one file.
 'use strict';
-const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -21,31 +21,101 @@ const v8 = require('node:v8');
 const vm = require('node:vm');
 
 const bundle = join(__dirname, '../dist/bundle/tpod/tpod.cjs');
-const cacheFile = `${bundle}.v8cache`;
+const sharedCache = `${bundle}.v8cache`;
+const commandCache = commandCacheFile(process.argv.slice(2));
 let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+let cacheToWrite;
+for (const file of commandCache === undefined ? [sharedCache] : [commandCache, sharedCache]) {
+  cachedData = readCache(file);
+  if (cachedData !== undefined) break;
 }
-const script = new vm.Script(Module.wrap(readFileSync(bundle, 'latin1')), { filename: bundle, cachedData });
-if (cachedData !== undefined && !script.cachedDataRejected) {
+if (commandCache !== undefined && cachedData !== undefined) {
+  if (cachedData.source !== commandCache) cacheToWrite = commandCache;
+} else if (cachedData === undefined) {
+  cacheToWrite = commandCache ?? sharedCache;
+}
+const script = new vm.Script(Module.wrap(readFileSync(bundle, 'latin1')), { filename: bundle, cachedData: cachedData?.data });
+if (cachedData !== undefined && script.cachedDataRejected) cacheToWrite = commandCache ?? sharedCache;
+if (cacheToWrite === undefined) {
   // undici parses HTTP with llhttp compiled to WebAssembly; V8 optimizes it in the
   // background and, at exit, waits for that compile job (~150-200 ms on a warm pull).
   // Baseline (Liftoff) code is all one command's few requests need. Only when no cache
   // is written in this process: the cache records the V8 flags it was made under.
   v8.setFlagsFromString('--liftoff-only');
 } else {
-  process.once('exit', () => {
-    try {
-      const staging = `${cacheFile}.${process.pid}`;
-      writeFileSync(staging, script.createCachedData());
-      renameSync(staging, cacheFile);
-    } catch {
-      // not writable (an installed copy): run without a cache
-    }
-  });
+  process.once('exit', () => writeCache(cacheToWrite, script));
 }
+
+function readCache(file) {
+  try {
+    return { source: file, data: readFileSync(file) };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file, compiled) {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const staging = `${file}.${process.pid}`;
+    writeFileSync(staging, compiled.createCachedData());
+    renameSync(staging, file);
+  } catch {
+    // not writable: the command just runs without a cache of its own next time too
+  }
+}
+
+/**
+ * The code cache of the command about to run. V8 caches only the functions compiled by the
+ * process that wrote the cache: the build's `ps -a` leaves out most of what `run` calls
+ * (spec, bundle, scope, cleanup), which a `run` then compiled on every start (~25 ms). So
+ * each command keeps its own cache, written at the end of its first run (which starts
+ * from the shared one). The command is the first argument naming a command file (a global
+ * flag's value never does, but for a log level that is also a command: it then borrows that
+ * command's cache, which still works).
+ *
+ * V8 checks a cache against the source's length only, so a cache must never outlive its
+ * bundle: beside the bundle, where a build replaces the whole directory; where that is not
+ * writable (an unprivileged user, an installed copy), in the user's cache directory under a
+ * name made of the bundle file's identity (device, inode, size, mtime), the others there
+ * being removed when a new one is made.
+ */
+function commandCacheFile(argv) {
+  const command = argv.find((arg) => /^[a-z]+$/.test(arg) && (existsSync(join(__dirname, `../dist/commands/${arg}.js`)) || existsSync(join(__dirname, `../dist/commands/${arg}`))));
+  if (command === undefined) return undefined;
+  const name = `tpod.cjs.${command}.v8cache`;
+  try {
+    accessSync(dirname(bundle), constants.W_OK);
+    return join(dirname(bundle), name);
+  } catch {
+    return userCacheFile(name);
+  }
+}
+
+function userCacheFile(name) {
+  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : undefined);
+  if (!home) return undefined;
+  try {
+    const { dev, ino, size, mtimeMs } = statSync(bundle);
+    const codeCaches = join(home, 'tpod', 'code-cache');
+    const current = `${dev}-${ino}-${size}-${Math.trunc(mtimeMs)}`;
+    if (!existsSync(join(codeCaches, current))) {
+      for (const old of readdirSafe(codeCaches)) rmSync(join(codeCaches, old), { recursive: true, force: true });
+    }
+    return join(codeCaches, current, name);
+  } catch {
+    return undefined;
+  }
+}
+
+function readdirSafe(dir) {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 const tpod = { exports: {} };
 script.runInThisContext()(tpod.exports, Module.createRequire(bundle), tpod, bundle, dirname(bundle));
 tpod.exports.launch(pathToFileURL(join(__dirname, '..', '/')), process.argv.slice(2)).catch((err) => {

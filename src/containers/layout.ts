@@ -14,6 +14,8 @@ export interface ContainerPaths {
   run: string;
   exitDir: string;
   exitFile: string;
+  /** The runtime's own messages for a foreground run (`--log`, JSON lines), apart from the container's stderr. */
+  runtimeLog: string;
   pidFile: string;
   conmonPidFile: string;
   socketDir: string;
@@ -30,6 +32,7 @@ export function containerPaths(root: string, runroot: string, id: string): Conta
     run,
     exitDir: join(run, 'exits'),
     exitFile: join(run, 'exits', id),
+    runtimeLog: join(run, 'runtime.log'),
     pidFile: join(run, 'pidfile'),
     conmonPidFile: join(run, 'conmon.pid'),
     socketDir: join(run, 'sock'),

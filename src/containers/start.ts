@@ -11,7 +11,7 @@
  * then execs `runtime run`; the container's cgroup is a child of the scope, because runc
  * itself lives in the scope and cannot remove a cgroup it is in.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -135,9 +135,10 @@ async function releaseMonitorScope(engine: Engine, id: string): Promise<void> {
   if (!(await waitUntil(ended, 2_000, 50))) await systemd.stopUnit(monitorScope(id));
 }
 
-/** A restart must not see the last run's exit file or runtime state (or a killed start's). */
+/** A restart must not see the last run's exit file, runtime log or state (or a killed start's). */
 async function forgetPreviousRun(engine: Engine, container: ContainerRecord): Promise<void> {
-  await rm(engine.containerPaths(container.id).exitFile, { force: true });
+  const paths = engine.containerPaths(container.id);
+  await Promise.all([rm(paths.exitFile, { force: true }), rm(paths.runtimeLog, { force: true })]);
   await engine.containerRuntime(container).delete(container.id, true);
 }
 
@@ -188,45 +189,85 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   const { id } = container;
   const paths = engine.containerPaths(id);
   await forgetPreviousRun(engine, container);
-  const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
-  const runtime = engine.runtime(container.config.runtime, bundle.holder?.enter);
   const tty = container.config.spec.tty;
-  if (tty) await recordConsoleSize(bundle, process.stdout);
-  const run = runtime.command(['run', '--bundle', paths.bundle, id]);
-  const runArgs = [run.file, ...run.args];
   mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
-  // With a terminal, runc keeps the user's terminal as its stdin (raw mode, window size)
-  // and relays the container's terminal to its stdout: that comes through tpod, which
-  // logs it as conmon logs a terminal (every line on stdout, carriage returns kept).
-  // runc's own errors stay on the terminal.
-  const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, ...runArgs], {
+  // The scope is registered around the waiting shell while the bundle is written, so the
+  // D-Bus round trips overlap the disk work; unless the runtime must run in the namespaces
+  // of a process that holds the root, which exists only once the bundle's root is ready.
+  let shell = engine.snapshots(container.config.storageDriver).rootHeldByProcess ? undefined : startForegroundShell(engine, container, tty);
+  try {
+    const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
+    if (tty) await recordConsoleSize(bundle, process.stdout);
+    shell ??= startForegroundShell(engine, container, tty, bundle.holder);
+    await shell.scoped;
+  } catch (err) {
+    shell?.child.kill('SIGKILL');
+    await shell?.scoped.catch(() => undefined);
+    throw err;
+  }
+  return superviseForeground(engine, container, io, shell);
+}
+
+interface ForegroundShell {
+  child: ChildProcess;
+  runtime: OciRuntimeCli;
+  /** Settles once the shell (and a root's holder) is in the container's scope. */
+  scoped: Promise<void>;
+}
+
+/**
+ * Spawns the shell that will run the runtime (FOREGROUND_SCRIPT), waiting on its pipe, and
+ * starts registering it in the container's scope. With a terminal, runc keeps the user's
+ * terminal as its stdin (raw mode, window size) and relays the container's terminal to its
+ * stdout: that comes through tpod, which logs it as conmon logs a terminal (every line on
+ * stdout, carriage returns kept); runc's own errors stay on the terminal.
+ */
+function startForegroundShell(engine: Engine, container: ContainerRecord, tty: boolean, holder?: { pid: number; enter: string[] }): ForegroundShell {
+  const paths = engine.containerPaths(container.id);
+  const runtime = engine.runtime(container.config.runtime, holder?.enter);
+  // runc's own messages go to a log of their own, so the container's stderr carries only the
+  // container's output and a runtime failure becomes one line of tpod's (runtimeFailure).
+  const run = runtime.command(['run', '--bundle', paths.bundle, container.id], ['--log', paths.runtimeLog, '--log-format', 'json']);
+  const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, run.file, ...run.args], {
     stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
   });
-  let stderrText = '';
+  // A fuse-overlayfs holder goes with the container, as runc does in the foreground.
+  const scoped = registerScope(engine, container, child.pid!, true, holder ? [holder.pid] : []);
+  scoped.catch(() => undefined); // awaited by the caller; not an unhandled rejection meanwhile
+  return { child, runtime, scoped };
+}
+
+/** Lets the scoped shell run the container, copies its output through, and records the exit. */
+async function superviseForeground(engine: Engine, container: ContainerRecord, io: ForegroundIo, shell: ForegroundShell): Promise<number> {
+  const { id } = container;
+  const { child, runtime } = shell;
+  const paths = engine.containerPaths(id);
+  const tty = container.config.spec.tty;
   mkdirSync(paths.dir, { recursive: true });
   const log = logLineSink(container, paths.log, io);
+  const runtimeFailurePrefix = `${runtime.runtime.name} run failed: `;
   const streams = [
     copyStream(child.stdout!, io.stdout, 'stdout', log),
-    ...(tty ? [] : [copyStream(child.stderr!, io.stderr, 'stderr', log, (text) => (stderrText += text))]),
+    ...(tty ? [] : [copyStream(child.stderr!, io.stderr, 'stderr', log, (text) => text.startsWith(runtimeFailurePrefix))]),
   ];
   // After the runtime exits its pipes end at once (the container's PID namespace is gone);
   // a process that escaped with them open must not keep tpod waiting.
-  const ended = Promise.race([Promise.all(streams), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  const copied = ended.then(() => log?.close());
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal))));
+  const ended = Promise.race([Promise.all(streams.map((copy) => copy.ended)), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  const exited = new Promise<number>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? 128 + signalNumber(child.signalCode));
+    else child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+  });
   const forward = forwardSignals(runtime, id, tty);
-  // The status recorded for the container: runc's, or podman's 126/127 when the command
-  // could not be started at all (runc itself exits 1 then).
+  // The status recorded for the container: the container's, or podman's 126/127 when the
+  // runtime could not start it at all (runc itself exits 1 then).
   let recordedCode: number | undefined;
   try {
-    // A fuse-overlayfs holder goes with the container, as runc does in the foreground.
-    await registerScope(engine, container, child.pid!, true, bundle.holder ? [bundle.holder.pid] : []);
     (child.stdio[3] as NodeJS.WritableStream).end('go\n');
     engine.containers.markRunning(id, 'foreground', child.pid!, process.pid);
     const code = await exited;
-    if (code !== 0 && /executable file not found|permission denied|no such file or directory/.test(stderrText) && stderrText.includes('exec')) {
-      const failure = withExitStatus(new RuntimeError(lastRuntimeMessage(stderrText)));
-      if (failure instanceof TpodError) recordedCode = failure.exitCode;
+    const failure = code === 0 ? undefined : await runtimeFailure(paths.runtimeLog);
+    if (failure) {
+      recordedCode = failure.exitCode;
       throw failure;
     }
     return code;
@@ -236,7 +277,10 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   } finally {
     forward.stop();
     const code = await exited;
-    await copied;
+    await ended;
+    // Text withheld as the runtime's failure is dropped only if that is what it was.
+    for (const copy of streams) copy.settle(recordedCode === undefined);
+    await log?.close();
     await cleanupContainer(engine, id, { exitCode: recordedCode ?? code });
   }
 }
@@ -268,25 +312,52 @@ function logLineSink(container: ContainerRecord, logPath: string, io: Foreground
   return undefined;
 }
 
-/** Writes each chunk through, and each line to the log; resolves at the end of `from`. */
-function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: OutputStream, log?: LogLineSink, tap?: (text: string) => void): Promise<void> {
+interface CopiedStream {
+  /** The end of the stream. */
+  ended: Promise<void>;
+  /** Writes through (`keep`) or drops what `withhold` kept back, from its first chunk on. */
+  settle(keep: boolean): void;
+}
+
+/**
+ * Writes each chunk through, and each line to the log. A chunk `withhold` picks, and all
+ * after it, wait for `settle()`: runc prints its failure on the container's stderr (which is
+ * its own) as well as in its log, and tpod's error line says it once.
+ */
+function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: OutputStream, log?: LogLineSink, withhold?: (text: string) => boolean): CopiedStream {
   let pending = '';
-  from.on('data', (chunk: Buffer) => {
+  let held: Buffer[] | undefined;
+  let atEnd = false;
+  const pass = (chunk: Buffer): void => {
     to.write(chunk);
-    const text = chunk.toString();
-    tap?.(text);
     if (!log) return;
-    pending += text;
+    pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     if (lines.length) log.write(stream, lines, false);
+  };
+  const flushLastLine = (): void => {
+    if (log && pending) log.write(stream, [pending], true);
+    pending = '';
+  };
+  from.on('data', (chunk: Buffer) => {
+    if (held || withhold?.(chunk.toString())) (held ??= []).push(chunk);
+    else pass(chunk);
   });
-  return new Promise((resolve) => {
+  const ended = new Promise<void>((resolve) => {
     from.on('end', () => {
-      if (log && pending) log.write(stream, [pending], true);
+      atEnd = true;
+      if (!held) flushLastLine();
       resolve();
     });
   });
+  const settle = (keep: boolean): void => {
+    const chunks = held ?? [];
+    held = undefined;
+    if (keep) chunks.forEach(pass);
+    if (atEnd) flushLastLine();
+  };
+  return { ended, settle };
 }
 
 /** Without a terminal, Ctrl-C and `kill` reach tpod: pass them on to the container. */
@@ -309,9 +380,26 @@ function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? (numbers[signal] ?? 0) : 0;
 }
 
-function lastRuntimeMessage(stderr: string): string {
-  const msgs = [...stderr.matchAll(/msg="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\"/g, '"'));
-  return msgs.at(-1) ?? stderr.trim().split('\n').at(-1) ?? '';
+/**
+ * Why the runtime could not run the container, from its `--log` (runc and crun write JSON
+ * lines there: {"level":"error","msg":"…"}): undefined when it logged no error, i.e. the
+ * container ran and its own status stands. As podman: 127 for a command not found, 126
+ * for one that cannot be executed and for any other failure of the OCI runtime.
+ */
+async function runtimeFailure(logFile: string): Promise<TpodError | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const errors = text.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+      return entry.level === 'error' && typeof entry.msg === 'string' ? [entry.msg] : [];
+    } catch {
+      return [];
+    }
+  });
+  const message = errors.at(-1);
+  if (message === undefined) return undefined;
+  const failure = withExitStatus(new RuntimeError(message, { exitCode: 126 }));
+  return failure instanceof TpodError ? failure : undefined;
 }
 
 /** Podman's statuses for a command that cannot run: 127 not found, 126 not executable. */

@@ -20,6 +20,7 @@ import { writeSnapshotState } from './state.js';
 export class CopyDriver extends SnapshotDriverBase implements SnapshotDriver {
   readonly name = 'copy';
   readonly mountsFilesystem = false;
+  readonly rootHeldByProcess = false;
 
   protected usageDir(layout: SnapshotLayout): string {
     return layout.merged;

@@ -21,6 +21,7 @@ import { lowersOf, mountOutsideNamespace, UserNamespaceOverlayDriver } from './u
 
 export class FuseOverlayDriver extends UserNamespaceOverlayDriver implements SnapshotDriver {
   override readonly name: SnapshotDriverName = 'fuse-overlayfs';
+  override readonly rootHeldByProcess = true;
 
   /** Options are an argument of fuse-overlayfs, not mount(2) data: no page-size limit. */
   protected override async checkMountable(layout: SnapshotLayout, state: SnapshotState): Promise<void> {

@@ -36,6 +36,7 @@ import { writeSnapshotState, type SnapshotState } from './state.js';
 export class OverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
   readonly name = 'overlay';
   readonly mountsFilesystem = true;
+  readonly rootHeldByProcess = false;
 
   protected usageDir(layout: SnapshotLayout): string {
     return layout.upper;

@@ -71,6 +71,12 @@ export interface SnapshotDriver {
   readonly name: SnapshotDriverName;
   /** Whether mount() puts a filesystem on `merged` (overlay) or is a no-op (copy). */
   readonly mountsFilesystem: boolean;
+  /**
+   * The root exists only in the namespaces of a process started with it (fuse-overlayfs's
+   * holder), so the runtime's argv and the processes of the container's scope are known only
+   * once `runtimeRoot()` has returned.
+   */
+  readonly rootHeldByProcess: boolean;
   /** Creates the snapshot over `lowerDirs` (absolute, bottom layer first); not mounted. */
   prepare(containerId: string, lowerDirs: readonly string[], options?: PrepareOptions): Promise<SnapshotInfo>;
   /** Mounts (if not already) and returns the merged path. */

@@ -30,6 +30,7 @@ const USERXATTR = 'userxattr';
 export class UserNamespaceOverlayDriver extends SnapshotDriverBase implements SnapshotDriver {
   readonly name: SnapshotDriverName = 'overlay';
   readonly mountsFilesystem = false;
+  readonly rootHeldByProcess: boolean = false;
   protected readonly mapping: UserIdMapping | undefined;
 
   constructor(options: SnapshotDriverOptions) {

@@ -38,8 +38,23 @@ describe('tpod run: exit codes', () => {
     assert.equal(result.code, 127, result.stderr);
     assert.match(result.stderr, /executable file not found/);
     assert.match(result.stderr, /no-such-command/);
+    // One line, tpod's: runc's own log line is not printed beside it.
+    assert.match(result.stderr, /^Error: [^\n]+\n$/);
     assert.equal(result.stdout, '');
     assert.equal((await tpodOk(['inspect', '--format', '{{.State.ExitCode}}', name], { store })).trim(), '127');
+  });
+
+  it('exits 126 with one line naming the cause when the runtime cannot start the container', async () => {
+    const name = uniqueName('badwd');
+    // runc must create the working directory and cannot: /etc/passwd is a file.
+    const result = await runTpod(['run', '--name', name, '--workdir', '/etc/passwd/sub', 'busybox', 'true'], { store });
+    assert.equal(result.code, 126, result.stderr);
+    assert.match(result.stderr, /^Error: [^\n]*\/etc\/passwd[^\n]*not a directory[^\n]*\n$/);
+    assert.equal((await tpodOk(['inspect', '--format', '{{.State.ExitCode}}', name], { store })).trim(), '126');
+    // A container that ran and failed is not a runtime failure: its own status, no error line.
+    const failed = await runTpod(['run', '--rm', 'busybox', 'sh', '-c', 'echo oops >&2; exit 1'], { store });
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stderr, 'oops\n');
   });
 
   it('reports 137 for a detached container killed with tpod kill (wait and inspect)', async () => {
