@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Config, execute, flush, handle, type Command, type Interfaces } from '@oclif/core';
+import { Config, Errors, execute, flush, handle, type Command, type Interfaces } from '@oclif/core';
 import { helpAddition } from '@oclif/core/run';
 import { COMMANDS_WITH_CONTAINER_ARGS, endFlagsAfterFirstArgument, hoistGlobalFlags, normalizeBooleanValues, firstAfterGlobalFlags, type FlagShape } from './argv.js';
 
@@ -35,6 +35,10 @@ export async function launch(root: URL, argv: readonly string[], loaders?: Comma
       await config.runCommand(commandId, args.slice(words));
       flush();
     } catch (err) {
+      // An exit status (this.exit): what oclif's handle() does with it, exit, but without
+      // first formatting the error's stack, which handle() cleans for nothing (~5 ms).
+      const status = exitStatus(err);
+      if (status !== undefined) process.exit(status);
       await handle(err as Error);
     }
     return;
@@ -50,6 +54,12 @@ export async function launch(root: URL, argv: readonly string[], loaders?: Comma
   }
   // Help and topics: oclif's own path.
   await execute({ loadOptions: config, args });
+}
+
+/** The status of oclif's ExitError (`this.exit(n)`), the one error that is not a failure. */
+function exitStatus(err: unknown): number | undefined {
+  if (!(err instanceof Errors.ExitError)) return undefined;
+  return err.oclif.exit;
 }
 
 /**
