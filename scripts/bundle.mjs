@@ -3,7 +3,8 @@
 // (start-up speed; ARCHITECTURE.md "Start-up"). Input is tsc's output under dist/, so the
 // bundle runs exactly the code the tests import. Each command's module is behind a dynamic
 // import(), which esbuild turns into a lazy initializer: a command evaluates only its own
-// module graph. Native better-sqlite3 stays external; so does typescript, which
+// module graph. better-sqlite3's JavaScript is bundled (its compiled addon is loaded by path,
+// src/state/database.ts); typescript stays external, which
 // @oclif/core only requires for development-mode tsconfig reading, and x11, which dbus-next
 // requires only to find a session bus through an X display (never tpod's case).
 //
@@ -229,7 +230,7 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3', 'typescript', 'x11'],
+  external: ['typescript', 'x11'],
   // A script compiled with cachedData loses its dynamic-import callback (Node 20: "A
   // dynamic import callback was not specified"), so no real import() may remain: imports
   // of bundled modules become lazy initializers anyway, and the rest (Node built-ins such

@@ -14,6 +14,7 @@
  */
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CorruptError, TpodError, UnavailableError, fromSystemError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -65,6 +66,16 @@ export class StateDatabase {
   }
 }
 
+/**
+ * better-sqlite3's compiled addon, named directly: without it the package looks for it
+ * through `bindings`, which tries a dozen paths and reads package.json files on every open.
+ */
+function sqliteAddonPath(): string {
+  sqliteAddon ??= createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  return sqliteAddon;
+}
+let sqliteAddon: string | undefined;
+
 export function openStateDatabase(root: string, options: StateDatabaseOptions = {}): StateDatabase {
   const path = join(root, DATABASE_FILE);
   try {
@@ -75,7 +86,7 @@ export function openStateDatabase(root: string, options: StateDatabaseOptions = 
   }
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, nativeBinding: sqliteAddonPath() });
     // 0600 before the first write: SQLite gives the -wal and -shm files the database's mode.
     if (db.pragma('user_version', { simple: true }) === 0) chmodSync(path, 0o600);
     db.pragma('journal_mode = WAL');
