@@ -106,8 +106,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Typed engine errors become one line (plus an optional hint); stacks only at debug. */
   protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    // this.exit(n) throws oclif's ExitError: an exit status, not a failure to report.
-    if ((err as { code?: unknown }).code === 'EEXIT') return super.catch(err);
+    // this.exit(n) throws oclif's ExitError: an exit status, not a failure to report. Not
+    // through oclif's catch, which stops a spinner tpod never starts and loads the terminal
+    // colour probe to draw its "!".
+    if ((err as { code?: unknown }).code === 'EEXIT') throw err;
     if (!isTpodError(err)) {
       if (logLevelEnabled('debug')) process.stderr.write(`${err.stack ?? err.message}\n`);
       if (isCommandLineError(err)) {
