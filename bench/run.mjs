@@ -134,7 +134,8 @@ async function snapshotTpod(dest) {
     for (let i = 0; i < 60 && buildRunning(); i++) await sleep(2000);
     rmSync(dest, { recursive: true, force: true });
     mkdirSync(dest, { recursive: true });
-    for (const f of ['bin', 'dist', 'oclif.manifest.json', 'package.json']) cpSync(join(repo, f), join(dest, f), { recursive: true });
+    // native/build/Release: the mount(2) addon; without it tpod would fall back to mount(8).
+    for (const f of ['bin', 'dist', 'oclif.manifest.json', 'package.json', 'native/build/Release']) cpSync(join(repo, f), join(dest, f), { recursive: true });
     symlinkSync(join(repo, 'node_modules'), join(dest, 'node_modules'));
     const mods = [...files(join(dest, 'dist', 'commands')), ...files(join(dest, 'dist', 'cli'))];
     const check = spawnSync(process.execPath, ['--input-type=module', '-e',

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { log } from '../log.js';
 import { MountCommandError, SystemMounter, type Mounter, type MountFailure, type OverlayMountRequest } from './mounter.js';
 
 interface MountAddon {
@@ -26,7 +27,8 @@ function loadAddon(): MountAddon | null {
   if (addon === undefined) {
     try {
       addon = createRequire(import.meta.url)(ADDON_PATH) as MountAddon;
-    } catch {
+    } catch (err) {
+      log.debug(`mount(2) addon not loaded (${(err as Error).message.split('\n')[0]}): mounting with util-linux mount(8)`);
       addon = null;
     }
   }

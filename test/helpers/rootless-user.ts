@@ -103,7 +103,7 @@ function readableApp(name: string): string | undefined {
   const probe = spawnSync('runuser', ['-u', name, '--', 'test', '-r', join(repoRoot, 'node_modules', '@oclif', 'core', 'package.json')]);
   if (probe.status === 0) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'tpod-app-'));
-  for (const part of ['bin', 'dist', 'node_modules', 'package.json', 'oclif.manifest.json']) {
+  for (const part of ['bin', 'dist', 'node_modules', 'package.json', 'oclif.manifest.json', 'native/build/Release']) {
     cpSync(join(repoRoot, part), join(dir, part), { recursive: true });
   }
   chmodSync(dir, 0o755);
