@@ -220,7 +220,7 @@ interface ForegroundShell {
  * starts registering it in the container's scope. With a terminal, runc keeps the user's
  * terminal as its stdin (raw mode, window size) and relays the container's terminal to its
  * stdout: that comes through tpod, which logs it as conmon logs a terminal (every line on
- * stdout, carriage returns kept); runc's own errors stay on the terminal.
+ * stdout, carriage returns kept); runc's stderr is then runc's own, passed on unlogged.
  */
 function startForegroundShell(engine: Engine, container: ContainerRecord, tty: boolean, holder?: { pid: number; enter: string[] }): ForegroundShell {
   const paths = engine.containerPaths(container.id);
@@ -229,7 +229,7 @@ function startForegroundShell(engine: Engine, container: ContainerRecord, tty: b
   // container's output and a runtime failure becomes one line of tpod's (runtimeFailure).
   const run = runtime.command(['run', '--bundle', paths.bundle, container.id], ['--log', paths.runtimeLog, '--log-format', 'json']);
   const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, run.file, ...run.args], {
-    stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', 'pipe', tty ? 'inherit' : 'pipe', 'pipe'],
+    stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'],
   });
   // A fuse-overlayfs holder goes with the container, as runc does in the foreground.
   const scoped = registerScope(engine, container, child.pid!, true, holder ? [holder.pid] : []);
@@ -248,7 +248,8 @@ async function superviseForeground(engine: Engine, container: ContainerRecord, i
   const runtimeFailurePrefix = `${runtime.runtime.name} run failed: `;
   const streams = [
     copyStream(child.stdout!, io.stdout, 'stdout', log),
-    ...(tty ? [] : [copyStream(child.stderr!, io.stderr, 'stderr', log, (text) => text.startsWith(runtimeFailurePrefix))]),
+    // With a terminal the container writes to it, so stderr is only runc's: not logged.
+    copyStream(child.stderr!, io.stderr, 'stderr', tty ? undefined : log, (text) => text.startsWith(runtimeFailurePrefix)),
   ];
   // After the runtime exits its pipes end at once (the container's PID namespace is gone);
   // a process that escaped with them open must not keep tpod waiting.

@@ -52,6 +52,14 @@ describe('tpod run -it on a terminal', () => {
     await tpodOk(['rm', name], { store });
   });
 
+  it('a command that does not exist: 127 and one error line on the terminal, not runc\'s as well', async () => {
+    const session = ptyTpod(['run', '-it', '--rm', 'busybox', 'no-such-command'], { store, rows: 24, cols: 80 });
+    const { code, output } = await session.exited;
+    assert.equal(code, 127, output);
+    assert.match(output, /^Error: .*no-such-command.*executable file not found/m);
+    assert.equal(output.match(/executable file not found/g)?.length, 1, output);
+  });
+
   it('a different window size is seen as such, from the command\'s first instant', async () => {
     const name = uniqueName('size');
     const session = ptyTpod(['run', '-it', '--name', name, 'busybox', 'stty', 'size'], { store, rows: 12, cols: 101 });
