@@ -316,18 +316,19 @@ function logLineSink(container: ContainerRecord, logPath: string, io: Foreground
 interface CopiedStream {
   /** The end of the stream. */
   ended: Promise<void>;
-  /** Writes through (`keep`) or drops what `withhold` kept back, from its first chunk on. */
+  /** Writes through (`keep`) or drops the last chunk, if `withhold` kept it back. */
   settle(keep: boolean): void;
 }
 
 /**
- * Writes each chunk through, and each line to the log. A chunk `withhold` picks, and all
- * after it, wait for `settle()`: runc prints its failure on the container's stderr (which is
- * its own) as well as in its log, and tpod's error line says it once.
+ * Writes each chunk through, and each line to the log. A chunk `withhold` picks waits for
+ * `settle()`: runc prints its failure on the container's stderr (which is its own) as well
+ * as in its log, in one write just before it exits, and tpod's error line says it once.
+ * Anything arriving after such a chunk shows it was the container's: both go through.
  */
 function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stream: OutputStream, log?: LogLineSink, withhold?: (text: string) => boolean): CopiedStream {
   let pending = '';
-  let held: Buffer[] | undefined;
+  let held: Buffer | undefined;
   let atEnd = false;
   const pass = (chunk: Buffer): void => {
     to.write(chunk);
@@ -342,8 +343,9 @@ function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stre
     pending = '';
   };
   from.on('data', (chunk: Buffer) => {
-    if (held || withhold?.(chunk.toString())) (held ??= []).push(chunk);
-    else pass(chunk);
+    if (held) pass(held);
+    held = withhold?.(chunk.toString()) ? chunk : undefined;
+    if (!held) pass(chunk);
   });
   const ended = new Promise<void>((resolve) => {
     from.on('end', () => {
@@ -353,9 +355,8 @@ function copyStream(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, stre
     });
   });
   const settle = (keep: boolean): void => {
-    const chunks = held ?? [];
+    if (held && keep) pass(held);
     held = undefined;
-    if (keep) chunks.forEach(pass);
     if (atEnd) flushLastLine();
   };
   return { ended, settle };

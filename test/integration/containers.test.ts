@@ -55,6 +55,10 @@ describe('tpod run: exit codes', () => {
     const failed = await runTpod(['run', '--rm', 'busybox', 'sh', '-c', 'echo oops >&2; exit 1'], { store });
     assert.equal(failed.code, 1);
     assert.equal(failed.stderr, 'oops\n');
+    // A container's own line that reads like runc's failure is kept, in order.
+    const lookalike = await runTpod(['run', '--rm', 'busybox', 'sh', '-c', 'echo "runc run failed: mine" >&2; sleep 0.1; echo after >&2; echo "runc run failed: last" >&2'], { store });
+    assert.equal(lookalike.code, 0, lookalike.stderr);
+    assert.equal(lookalike.stderr, 'runc run failed: mine\nafter\nrunc run failed: last\n');
   });
 
   it('reports 137 for a detached container killed with tpod kill (wait and inspect)', async () => {
