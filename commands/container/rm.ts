@@ -21,6 +21,8 @@ export default class Remove extends BaseCommand<typeof Remove> {
   };
 
   async run(): Promise<void> {
+    // Removal asks systemd about leftover scopes: the bus handshake overlaps the stop.
+    this.engine.connectSystemdEarly();
     const targets = this.flags.all ? this.engine.containers.list().map((c) => c.id) : [...this.positionals, ...readCidFiles(this.flags.cidfile ?? [], this.flags.ignore)];
     await reportEach(this, targets, (target) =>
       ignoringMissing(this.flags.ignore, async () => {

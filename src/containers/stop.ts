@@ -12,7 +12,17 @@ import { cleanupContainer, readExitFile } from './cleanup.js';
 import { syncContainer, processAlive } from './sync.js';
 import type { ContainerRecord } from './store.js';
 
-const POLL_MS = 25;
+/**
+ * How often a stop looks for the exit: 25 ms where the look is a `runc state` (a foreground
+ * container), 5 ms where it is a stat of conmon's exit file and a kill(pid, 0) (~20 µs),
+ * so `rm -f` is not kept waiting by the poll.
+ */
+const RUNTIME_POLL_MS = 25;
+const FILE_POLL_MS = 5;
+
+function pollMs(container: ContainerRecord): number {
+  return container.monitor === 'conmon' ? FILE_POLL_MS : RUNTIME_POLL_MS;
+}
 
 export async function stopContainer(engine: Engine, nameOrId: string, timeoutSeconds?: number): Promise<ContainerRecord> {
   const container = await syncContainer(engine, engine.containers.get(nameOrId));
@@ -38,12 +48,12 @@ export async function stopContainer(engine: Engine, nameOrId: string, timeoutSec
 async function finish(engine: Engine, container: ContainerRecord): Promise<ContainerRecord> {
   if (container.monitor === 'foreground' && processAlive(container.monitorPid)) {
     // The foreground tpod records the status; wait for it briefly, else record it here.
-    await waitUntil(() => engine.containers.find(container.id)?.state !== 'running', 2_000, POLL_MS);
+    await waitUntil(() => engine.containers.find(container.id)?.state !== 'running', 2_000, RUNTIME_POLL_MS);
   }
   if (container.monitor === 'conmon') {
     // conmon writes the exit file just after it reaps the init: reading before that would
     // record -1.
-    await waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !runningProcess(container.monitorPid), 2_000, POLL_MS);
+    await waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !runningProcess(container.monitorPid), 2_000, FILE_POLL_MS);
   }
   await cleanupContainer(engine, container.id);
   return engine.containers.find(container.id) ?? container;
@@ -51,7 +61,7 @@ async function finish(engine: Engine, container: ContainerRecord): Promise<Conta
 
 /** True once the container's init is gone: its exit file written or its PID dead. */
 async function waitForExit(engine: Engine, container: ContainerRecord, timeoutMs: number): Promise<boolean> {
-  return waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !(await initAlive(engine, container)), timeoutMs, POLL_MS);
+  return waitUntil(async () => (await readExitFile(engine, container.id)) !== undefined || !(await initAlive(engine, container)), timeoutMs, pollMs(container));
 }
 
 /** Alive and not a zombie (an exited conmon whose reaper has not reaped it yet is done). */
