@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Engine } from '../engine.js';
 import { RuntimeError, TpodError } from '../errors.js';
 import { detectCgroups } from '../info/cgroups.js';
-import { spawnConmon } from '../monitor/conmon.js';
+import { spawnConmon, type ConmonHandle } from '../monitor/conmon.js';
 import type { OciRuntimeCli } from '../runtime/oci-runtime.js';
 import { waitUntil } from '../wait.js';
 import { stringProperty, uint64Property } from '../systemd/properties.js';
@@ -71,25 +71,22 @@ async function startDetachedOnce(engine: Engine, container: ContainerRecord): Pr
   // The last run's exit command must be done before this run mounts anything.
   await releaseMonitorScope(engine, id);
   await forgetPreviousRun(engine, container);
-  const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id));
-  const runtime = engine.runtime(container.config.runtime, bundle.holder?.enter);
-  const systemd = await engine.systemd();
-  const conmon = await spawnConmon({
-    id,
-    name: container.name,
-    paths,
-    runtime,
-    logDriver: container.config.logDriver,
-    tty: container.config.spec.tty,
-    stdin: container.config.spec.stdin,
-    exitCommand: [process.execPath, TPOD_BIN, '--root', engine.paths.root, '--runroot', engine.paths.runroot, 'container', 'cleanup', id],
-  });
+  // conmon waits on its start pipe until told to go on: it is spawned and put in its scope
+  // while the bundle is written, unless a root's holder must join that scope (known only
+  // once the bundle's root is ready).
+  const early = engine.snapshots(container.config.storageDriver).rootHeldByProcess ? undefined : startMonitor(engine, container);
+  early?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  let monitor: Monitor;
   try {
-    if (!monitorStaysInUnit(engine)) {
-      // A fuse-overlayfs holder lives as long as the container, as conmon does: systemd owns both.
-      const pids = [conmon.pid, ...(bundle.holder ? [bundle.holder.pid] : [])];
-      await systemd.startTransientScope({ name: monitorScope(id), pids, slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
-    }
+    const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id));
+    monitor = await (early ?? startMonitor(engine, container, bundle.holder));
+  } catch (err) {
+    (await early?.catch(() => undefined))?.conmon.abandon();
+    await engine.snapshots(container.config.storageDriver).unmount(id).catch(() => undefined);
+    throw err;
+  }
+  const { conmon, runtime } = monitor;
+  try {
     const pid = await conmon.proceed().catch((err: unknown) => {
       throw withExitStatus(err);
     });
@@ -108,6 +105,39 @@ async function startDetachedOnce(engine: Engine, container: ContainerRecord): Pr
     await engine.snapshots(container.config.storageDriver).unmount(id).catch(() => undefined);
     throw err;
   }
+}
+
+interface Monitor {
+  conmon: ConmonHandle;
+  runtime: OciRuntimeCli;
+}
+
+/** Spawns conmon, waiting on its start pipe, and puts it (and a root's holder) in its own scope. */
+async function startMonitor(engine: Engine, container: ContainerRecord, holder?: { pid: number; enter: string[] }): Promise<Monitor> {
+  const { id } = container;
+  const runtime = engine.runtime(container.config.runtime, holder?.enter);
+  const systemd = await engine.systemd();
+  const conmon = await spawnConmon({
+    id,
+    name: container.name,
+    paths: engine.containerPaths(id),
+    runtime,
+    logDriver: container.config.logDriver,
+    tty: container.config.spec.tty,
+    stdin: container.config.spec.stdin,
+    exitCommand: [process.execPath, TPOD_BIN, '--root', engine.paths.root, '--runroot', engine.paths.runroot, 'container', 'cleanup', id],
+  });
+  try {
+    if (!monitorStaysInUnit(engine)) {
+      // A fuse-overlayfs holder lives as long as the container, as conmon does: systemd owns both.
+      const pids = [conmon.pid, ...(holder ? [holder.pid] : [])];
+      await systemd.startTransientScope({ name: monitorScope(id), pids, slice: slice(engine), description: `tpod monitor of ${container.name}`, properties: [COLLECT_FAILED] });
+    }
+  } catch (err) {
+    conmon.abandon();
+    throw err;
+  }
+  return { conmon, runtime };
 }
 
 /**
