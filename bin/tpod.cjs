@@ -43,7 +43,10 @@ if (cacheToWrite === undefined) {
   // is written in this process: the cache records the V8 flags it was made under.
   v8.setFlagsFromString('--liftoff-only');
 } else {
-  process.once('exit', () => writeCache(cacheToWrite, script));
+  // A command's own cache only after it succeeded: a mistyped command makes no file.
+  process.once('exit', (code) => {
+    if (code === 0 || cacheToWrite === sharedCache) writeCache(cacheToWrite, script);
+  });
 }
 
 function readCache(file) {
@@ -69,10 +72,10 @@ function writeCache(file, compiled) {
  * The code cache of the command about to run. V8 caches only the functions compiled by the
  * process that wrote the cache: the build's `ps -a` leaves out most of what `run` calls
  * (spec, bundle, scope, cleanup), which a `run` then compiled on every start (~25 ms). So
- * each command keeps its own cache, written at the end of its first run (which starts
- * from the shared one). The command is the first argument naming a command file (a global
- * flag's value never does, but for a log level that is also a command: it then borrows that
- * command's cache, which still works).
+ * each command keeps its own cache, written at the end of its first successful run (which
+ * starts from the shared one). The command is the first lower-case word that is not the
+ * value of a `--flag VALUE` before it (`tpod --log-level debug run …` is run's); the words
+ * of a topic share one (`container`).
  *
  * V8 checks a cache against the source's length only, so a cache must never outlive its
  * bundle: beside the bundle, where a build replaces the whole directory; where that is not
@@ -81,7 +84,7 @@ function writeCache(file, compiled) {
  * being removed when a new one is made.
  */
 function commandCacheFile(argv) {
-  const command = argv.find((arg) => /^[a-z]+$/.test(arg) && (existsSync(join(__dirname, `../dist/commands/${arg}.js`)) || existsSync(join(__dirname, `../dist/commands/${arg}`))));
+  const command = argv.find((arg, i) => /^[a-z]+$/.test(arg) && !(i > 0 && /^--[a-z-]+$/.test(argv[i - 1])));
   if (command === undefined) return undefined;
   const name = `tpod.cjs.${command}.v8cache`;
   try {
