@@ -124,6 +124,10 @@ start() {
           mount --bind /run/sandbox-dev/fuse /dev/fuse
         fi
         for u in $MASKED; do ln -sf /dev/null /run/systemd/system/$u; done
+        # logind'"'"'s PrivateTmp would make /var/tmp/systemd-private-* on the host'"'"'s disk
+        # (the sandbox shares /var/tmp), one more left behind by every boot.
+        mkdir -p /run/systemd/system/systemd-logind.service.d
+        printf "[Service]\nPrivateTmp=no\n" > /run/systemd/system/systemd-logind.service.d/tpod-sandbox.conf
         unset CTRLS MASKED
         exec /usr/lib/systemd/systemd --system --log-target=kmsg --unit=basic.target
       ' ) </dev/null >/dev/null 2>&1 9>&- &
