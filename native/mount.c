@@ -52,6 +52,7 @@ static const char *errno_name(int error) {
     case ENOSPC: return "ENOSPC";
     case EROFS: return "EROFS";
     case ESTALE: return "ESTALE";
+    case EAGAIN: return "EAGAIN";
     default: return "EUNKNOWN";
   }
 }
@@ -93,7 +94,7 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   struct mount_call call = {0};
   pthread_t thread;
-  int ok = 1;
+  int ok = 1, spawn_error;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) {
     napi_throw_type_error(env, NULL, "mount(source, target, fstype, data, cwd?)");
@@ -106,8 +107,8 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   call.cwd = argc > 4 ? string_arg(env, argv[4], &ok) : NULL;
   if (!ok || call.target == NULL || call.fstype == NULL) {
     napi_throw_type_error(env, NULL, "mount: target and fstype must be strings");
-  } else if (pthread_create(&thread, NULL, mount_in_own_cwd, &call) != 0) {
-    throw_errno(env, ENOMEM);
+  } else if ((spawn_error = pthread_create(&thread, NULL, mount_in_own_cwd, &call)) != 0) {
+    throw_errno(env, spawn_error);
   } else {
     pthread_join(thread, NULL);
     if (call.error != 0) throw_errno(env, call.error);
