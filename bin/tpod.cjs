@@ -22,21 +22,12 @@ const vm = require('node:vm');
 
 const bundle = join(__dirname, '../dist/bundle/tpod/tpod.cjs');
 const sharedCache = `${bundle}.v8cache`;
-const commandCache = commandCacheFile(process.argv.slice(2));
-let cachedData;
-let cacheToWrite;
-for (const file of commandCache === undefined ? [sharedCache] : [commandCache, sharedCache]) {
-  cachedData = readCache(file);
-  if (cachedData !== undefined) break;
-}
-if (commandCache !== undefined && cachedData !== undefined) {
-  if (cachedData.source !== commandCache) cacheToWrite = commandCache;
-} else if (cachedData === undefined) {
-  cacheToWrite = commandCache ?? sharedCache;
-}
+// The command's own cache if it has one yet, else the shared one to start from.
+const wantedCache = commandCacheFile(process.argv.slice(2)) ?? sharedCache;
+const cachedData = readCache(wantedCache) ?? readCache(sharedCache);
 const script = new vm.Script(Module.wrap(readFileSync(bundle, 'latin1')), { filename: bundle, cachedData: cachedData?.data });
-if (cachedData !== undefined && script.cachedDataRejected) cacheToWrite = commandCache ?? sharedCache;
-if (cacheToWrite === undefined) {
+const writesCache = cachedData?.source !== wantedCache || script.cachedDataRejected;
+if (!writesCache) {
   // undici parses HTTP with llhttp compiled to WebAssembly; V8 optimizes it in the
   // background and, at exit, waits for that compile job (~150-200 ms on a warm pull).
   // Baseline (Liftoff) code is all one command's few requests need. Only when no cache
@@ -45,7 +36,7 @@ if (cacheToWrite === undefined) {
 } else {
   // A command's own cache only after it succeeded: a mistyped command makes no file.
   process.once('exit', (code) => {
-    if (code === 0 || cacheToWrite === sharedCache) writeCache(cacheToWrite, script);
+    if (code === 0 || wantedCache === sharedCache) writeCache(wantedCache, script);
   });
 }
 

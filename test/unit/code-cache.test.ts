@@ -2,7 +2,7 @@
 // line names, that only a successful run writes one, and that the cache is used once there.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
@@ -20,9 +20,7 @@ describe('code caches per command (bin/tpod.cjs)', () => {
     for (const part of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(repoRoot, part), join(app.path, part), { recursive: true });
     symlinkSync(join(repoRoot, 'node_modules'), join(app.path, 'node_modules'));
     bundleDir = join(app.path, 'dist', 'bundle', 'tpod');
-    for (const file of readdirSync(bundleDir).filter((f) => /^tpod\.cjs\..+\.v8cache$/.test(f))) {
-      spawnSync('rm', ['-f', join(bundleDir, file)]);
-    }
+    for (const file of readdirSync(bundleDir).filter((f) => /^tpod\.cjs\..+\.v8cache$/.test(f))) rmSync(join(bundleDir, file));
   });
   after(() => {
     app.remove();
