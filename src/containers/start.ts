@@ -19,11 +19,11 @@ import type { Engine } from '../engine.js';
 import { RuntimeError, TpodError } from '../errors.js';
 import { detectCgroups } from '../info/cgroups.js';
 import { spawnConmon, type ConmonHandle } from '../monitor/conmon.js';
-import type { OciRuntimeCli } from '../runtime/oci-runtime.js';
+import { jsonLogOptions, lastLoggedError, type OciRuntimeCli } from '../runtime/oci-runtime.js';
 import { waitUntil } from '../wait.js';
 import { stringProperty, uint64Property } from '../systemd/properties.js';
 import { resourceProperties } from '../systemd/resources.js';
-import { prepareBundle } from './bundle.js';
+import { prepareBundle, type PreparedBundle } from './bundle.js';
 import { recordConsoleSize } from './console-size.js';
 import { containerScope, monitorScope } from './layout.js';
 import { cleanupContainer } from './cleanup.js';
@@ -71,17 +71,12 @@ async function startDetachedOnce(engine: Engine, container: ContainerRecord): Pr
   // The last run's exit command must be done before this run mounts anything.
   await releaseMonitorScope(engine, id);
   await forgetPreviousRun(engine, container);
-  // conmon waits on its start pipe until told to go on: it is spawned and put in its scope
-  // while the bundle is written, unless a root's holder must join that scope (known only
-  // once the bundle's root is ready).
-  const early = engine.snapshots(container.config.storageDriver).rootHeldByProcess ? undefined : startMonitor(engine, container);
-  early?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   let monitor: Monitor;
   try {
-    const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id));
-    monitor = await (early ?? startMonitor(engine, container, bundle.holder));
+    // conmon waits on its start pipe until told to go on.
+    const prepared = await bundleWhileStarting(engine, container, scopeCgroupPath(engine, id), (holder) => startMonitor(engine, container, holder), (started) => started.conmon.abandon());
+    monitor = prepared.started;
   } catch (err) {
-    (await early?.catch(() => undefined))?.conmon.abandon();
     await engine.snapshots(container.config.storageDriver).unmount(id).catch(() => undefined);
     throw err;
   }
@@ -112,8 +107,36 @@ interface Monitor {
   runtime: OciRuntimeCli;
 }
 
+type RootHolder = NonNullable<PreparedBundle['holder']>;
+
+/**
+ * Writes the bundle while `begin` gets the container's parent ready (spawned, waiting, in its
+ * scope): the D-Bus round trips overlap the disk work. Where the root exists only in a
+ * holder process's namespaces (fuse-overlayfs), the parent's argv and scope need that
+ * holder, so `begin` waits for the bundle. A `begin` that fails cleans up after itself; one
+ * that succeeded is undone with `abandon` when the bundle fails.
+ */
+async function bundleWhileStarting<T>(
+  engine: Engine,
+  container: ContainerRecord,
+  cgroupsPath: string | undefined,
+  begin: (holder?: RootHolder) => Promise<T>,
+  abandon: (started: T) => void,
+): Promise<{ bundle: PreparedBundle; started: T }> {
+  const early = engine.snapshots(container.config.storageDriver).rootHeldByProcess ? undefined : begin();
+  early?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  try {
+    const bundle = await prepareBundle(engine, container, cgroupsPath);
+    return { bundle, started: await (early ?? begin(bundle.holder)) };
+  } catch (err) {
+    const started = await early?.catch(() => undefined);
+    if (started !== undefined) abandon(started);
+    throw err;
+  }
+}
+
 /** Spawns conmon, waiting on its start pipe, and puts it (and a root's holder) in its own scope. */
-async function startMonitor(engine: Engine, container: ContainerRecord, holder?: { pid: number; enter: string[] }): Promise<Monitor> {
+async function startMonitor(engine: Engine, container: ContainerRecord, holder?: RootHolder): Promise<Monitor> {
   const { id } = container;
   const runtime = engine.runtime(container.config.runtime, holder?.enter);
   const systemd = await engine.systemd();
@@ -219,21 +242,14 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
   const { id } = container;
   const paths = engine.containerPaths(id);
   await forgetPreviousRun(engine, container);
-  const tty = container.config.spec.tty;
   mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
-  // The scope is registered around the waiting shell while the bundle is written, so the
-  // D-Bus round trips overlap the disk work; unless the runtime must run in the namespaces
-  // of a process that holds the root, which exists only once the bundle's root is ready.
-  let shell = engine.snapshots(container.config.storageDriver).rootHeldByProcess ? undefined : startForegroundShell(engine, container, tty);
-  try {
-    const bundle = await prepareBundle(engine, container, scopeCgroupPath(engine, id, '/container'));
-    if (tty) await recordConsoleSize(bundle, process.stdout);
-    shell ??= startForegroundShell(engine, container, tty, bundle.holder);
-    await shell.scoped;
-  } catch (err) {
-    shell?.child.kill('SIGKILL');
-    await shell?.scoped.catch(() => undefined);
-    throw err;
+  const kill = (shell: ForegroundShell): void => void shell.child.kill('SIGKILL');
+  const { bundle, started: shell } = await bundleWhileStarting(engine, container, scopeCgroupPath(engine, id, '/container'), (holder) => startForegroundShell(engine, container, holder), kill);
+  if (container.config.spec.tty) {
+    await recordConsoleSize(bundle, process.stdout).catch((err: unknown) => {
+      kill(shell);
+      throw err;
+    });
   }
   return superviseForeground(engine, container, io, shell);
 }
@@ -241,30 +257,33 @@ export async function runForeground(engine: Engine, container: ContainerRecord, 
 interface ForegroundShell {
   child: ChildProcess;
   runtime: OciRuntimeCli;
-  /** Settles once the shell (and a root's holder) is in the container's scope. */
-  scoped: Promise<void>;
 }
 
 /**
  * Spawns the shell that will run the runtime (FOREGROUND_SCRIPT), waiting on its pipe, and
- * starts registering it in the container's scope. With a terminal, runc keeps the user's
+ * puts it in the container's scope. With a terminal, runc keeps the user's
  * terminal as its stdin (raw mode, window size) and relays the container's terminal to its
  * stdout: that comes through tpod, which logs it as conmon logs a terminal (every line on
  * stdout, carriage returns kept); runc's stderr is then runc's own, passed on unlogged.
  */
-function startForegroundShell(engine: Engine, container: ContainerRecord, tty: boolean, holder?: { pid: number; enter: string[] }): ForegroundShell {
+async function startForegroundShell(engine: Engine, container: ContainerRecord, holder?: RootHolder): Promise<ForegroundShell> {
   const paths = engine.containerPaths(container.id);
+  const tty = container.config.spec.tty;
   const runtime = engine.runtime(container.config.runtime, holder?.enter);
   // runc's own messages go to a log of their own, so the container's stderr carries only the
   // container's output and a runtime failure becomes one line of tpod's (runtimeFailure).
-  const run = runtime.command(['run', '--bundle', paths.bundle, container.id], ['--log', paths.runtimeLog, '--log-format', 'json']);
+  const run = runtime.command(['run', '--bundle', paths.bundle, container.id], jsonLogOptions(paths.runtimeLog));
   const child = spawn('/bin/sh', ['-c', FOREGROUND_SCRIPT, paths.exitFile, run.file, ...run.args], {
     stdio: [container.config.spec.stdin || tty ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'],
   });
-  // A fuse-overlayfs holder goes with the container, as runc does in the foreground.
-  const scoped = registerScope(engine, container, child.pid!, true, holder ? [holder.pid] : []);
-  scoped.catch(() => undefined); // awaited by the caller; not an unhandled rejection meanwhile
-  return { child, runtime, scoped };
+  try {
+    // A fuse-overlayfs holder goes with the container, as runc does in the foreground.
+    await registerScope(engine, container, child.pid!, true, holder ? [holder.pid] : []);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { child, runtime };
 }
 
 /** Lets the scoped shell run the container, copies its output through, and records the exit. */
@@ -413,22 +432,12 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 }
 
 /**
- * Why the runtime could not run the container, from its `--log` (runc and crun write JSON
- * lines there: {"level":"error","msg":"…"}): undefined when it logged no error, i.e. the
- * container ran and its own status stands. As podman: 127 for a command not found, 126
- * for one that cannot be executed and for any other failure of the OCI runtime.
+ * Why the runtime could not run the container, from its `--log`: undefined when it logged
+ * no error, i.e. the container ran and its own status stands. As podman: 127 for a command
+ * not found, 126 for one that cannot be executed and for any other failure of the runtime.
  */
 async function runtimeFailure(logFile: string): Promise<TpodError | undefined> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  const errors = text.split('\n').flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
-      return entry.level === 'error' && typeof entry.msg === 'string' ? [entry.msg] : [];
-    } catch {
-      return [];
-    }
-  });
-  const message = errors.at(-1);
+  const message = lastLoggedError(await readFile(logFile, 'utf8').catch(() => ''));
   if (message === undefined) return undefined;
   const failure = withExitStatus(new RuntimeError(message, { exitCode: 126 }));
   return failure instanceof TpodError ? failure : undefined;

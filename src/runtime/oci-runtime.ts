@@ -104,6 +104,27 @@ export function runtimeMessage(stderr: string): string {
   return messages.at(-1) ?? stderr.trim();
 }
 
+/**
+ * The last error in a runtime's `--log` written with `--log-format json` (runc and crun: a
+ * JSON line {"level":"error","msg":"…"} per message), or undefined when it logged none.
+ */
+export function lastLoggedError(logText: string): string | undefined {
+  const errors = logText.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+      return entry.level === 'error' && typeof entry.msg === 'string' ? [entry.msg] : [];
+    } catch {
+      return [];
+    }
+  });
+  return errors.at(-1);
+}
+
+/** The options that send the runtime's own messages to `file` as JSON lines (lastLoggedError). */
+export function jsonLogOptions(file: string): string[] {
+  return ['--log', file, '--log-format', 'json'];
+}
+
 function runtimeFailure(name: string, what: string, stderr: string): Error {
   const message = runtimeMessage(stderr);
   if (/does not exist|not found|no such file/i.test(message) && /container/i.test(message)) {
